@@ -1,0 +1,401 @@
+//! A local-directory object store that makes every write durable before it
+//! returns: data fsync'd, then linked or renamed into place, then the directory
+//! fsync'd. Reads, listing and deletes are those of [`LocalFileSystem`].
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
+    UploadPart,
+};
+
+const STORE: &str = "DurableLocal";
+
+#[derive(Debug)]
+pub struct DurableLocal {
+    root: PathBuf,
+    inner: LocalFileSystem,
+}
+
+impl DurableLocal {
+    /// Opens (creating) the directory `root` and removes temporary files that
+    /// an interrupted write left behind.
+    pub fn open(root: impl AsRef<FsPath>) -> std::io::Result<Self> {
+        let root = root.as_ref().to_path_buf();
+        fs::create_dir_all(&root)?;
+        let root = root.canonicalize()?;
+        remove_temporaries(&root)?;
+        let inner = LocalFileSystem::new_with_prefix(&root).map_err(std::io::Error::other)?;
+        Ok(Self { root, inner })
+    }
+
+    fn fs_path(&self, location: &Path) -> object_store::Result<PathBuf> {
+        self.inner.path_to_filesystem(location)
+    }
+}
+
+impl fmt::Display for DurableLocal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DurableLocal({})", self.root.display())
+    }
+}
+
+fn generic(err: impl std::error::Error + Send + Sync + 'static) -> object_store::Error {
+    object_store::Error::Generic {
+        store: STORE,
+        source: Box::new(err),
+    }
+}
+
+fn join_error(err: tokio::task::JoinError) -> object_store::Error {
+    object_store::Error::JoinError { source: err }
+}
+
+/// Temporary files are named `<final name>#<digits>`, which [`LocalFileSystem`]
+/// leaves out of listings.
+fn temp_path(dest: &FsPath) -> PathBuf {
+    let mut name = dest.as_os_str().to_owned();
+    name.push(format!(
+        "#{}",
+        uuid::Uuid::new_v4().as_u128() % 10u128.pow(30)
+    ));
+    PathBuf::from(name)
+}
+
+fn is_temporary(name: &str) -> bool {
+    matches!(name.rsplit_once('#'), Some((_, digits)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn remove_temporaries(dir: &FsPath) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            remove_temporaries(&entry.path())?;
+        } else if entry.file_name().to_str().is_some_and(is_temporary) {
+            tracing::info!(path = %entry.path().display(), "removing interrupted write");
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &FsPath) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Creates `dir` and any missing parents below `root`, syncing each parent whose
+/// entries changed.
+fn create_dirs_durably(dir: &FsPath) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_dirs_durably(parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    if let Some(parent) = dir.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// Moves the synced temporary file `tmp` to `dest` and syncs the directory.
+/// With `create`, an existing `dest` is left alone and reported.
+fn publish(tmp: &FsPath, dest: &FsPath, create: bool, location: &Path) -> object_store::Result<()> {
+    let result = if create {
+        match fs::hard_link(tmp, dest) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let _ = fs::remove_file(tmp);
+                return Err(object_store::Error::AlreadyExists {
+                    path: location.to_string(),
+                    source: Box::new(e),
+                });
+            }
+            Err(e) => Err(e),
+        }
+        .and_then(|()| fs::remove_file(tmp))
+    } else {
+        fs::rename(tmp, dest)
+    };
+    if let Err(e) = result {
+        let _ = fs::remove_file(tmp);
+        return Err(generic(e));
+    }
+    let parent = dest.parent().unwrap_or(FsPath::new("/"));
+    sync_dir(parent).map_err(generic)
+}
+
+fn write_durably(
+    dest: &FsPath,
+    payload: &PutPayload,
+    create: bool,
+    location: &Path,
+) -> object_store::Result<()> {
+    if let Some(parent) = dest.parent() {
+        create_dirs_durably(parent).map_err(generic)?;
+    }
+    let tmp = temp_path(dest);
+    let written = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        for chunk in payload.iter() {
+            file.write_all(chunk)?;
+        }
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(generic(e));
+    }
+    publish(&tmp, dest, create, location)
+}
+
+#[async_trait]
+impl ObjectStore for DurableLocal {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> object_store::Result<PutResult> {
+        let create = match opts.mode {
+            PutMode::Overwrite => false,
+            PutMode::Create => true,
+            PutMode::Update(_) => {
+                return Err(object_store::Error::NotImplemented {
+                    operation: "conditional update".into(),
+                    implementer: STORE.into(),
+                })
+            }
+        };
+        let dest = self.fs_path(location)?;
+        let loc = location.clone();
+        tokio::task::spawn_blocking(move || write_durably(&dest, &payload, create, &loc))
+            .await
+            .map_err(join_error)??;
+        let meta = self.inner.head(location).await?;
+        Ok(PutResult {
+            e_tag: meta.e_tag,
+            version: meta.version,
+            extensions: Default::default(),
+        })
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        _opts: PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn MultipartUpload>> {
+        let dest = self.fs_path(location)?;
+        let location = location.clone();
+        let upload = tokio::task::spawn_blocking(move || -> object_store::Result<DurableUpload> {
+            if let Some(parent) = dest.parent() {
+                create_dirs_durably(parent).map_err(generic)?;
+            }
+            let tmp = temp_path(&dest);
+            let file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(generic)?;
+            Ok(DurableUpload {
+                file: Some(Arc::new(file)),
+                tmp,
+                dest,
+                location,
+                offset: 0,
+            })
+        })
+        .await
+        .map_err(join_error)??;
+        Ok(Box::new(upload))
+    }
+
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: GetOptions,
+    ) -> object_store::Result<GetResult> {
+        self.inner.get_opts(location, options).await
+    }
+
+    async fn get_ranges(
+        &self,
+        location: &Path,
+        ranges: &[Range<u64>],
+    ) -> object_store::Result<Vec<Bytes>> {
+        self.inner.get_ranges(location, ranges).await
+    }
+
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, object_store::Result<Path>>,
+    ) -> BoxStream<'static, object_store::Result<Path>> {
+        self.inner.delete_stream(locations)
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+        self.inner.list(prefix)
+    }
+
+    fn list_with_offset(
+        &self,
+        prefix: Option<&Path>,
+        offset: &Path,
+    ) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+        self.inner.list_with_offset(prefix, offset)
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
+        self.inner.list_with_delimiter(prefix).await
+    }
+
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: CopyOptions,
+    ) -> object_store::Result<()> {
+        self.inner.copy_opts(from, to, options).await?;
+        let dest = self.fs_path(to)?;
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            File::open(&dest)?.sync_all()?;
+            sync_dir(dest.parent().unwrap_or(FsPath::new("/")))
+        })
+        .await
+        .map_err(join_error)?
+        .map_err(generic)
+    }
+
+    async fn rename_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: RenameOptions,
+    ) -> object_store::Result<()> {
+        self.inner.rename_opts(from, to, options).await?;
+        let dest = self.fs_path(to)?;
+        tokio::task::spawn_blocking(move || sync_dir(dest.parent().unwrap_or(FsPath::new("/"))))
+            .await
+            .map_err(join_error)?
+            .map_err(generic)
+    }
+}
+
+/// A multipart upload into one temporary file; parts land at their offsets in
+/// the order `put_part` was called, whatever order their futures finish in.
+#[derive(Debug)]
+struct DurableUpload {
+    file: Option<Arc<File>>,
+    tmp: PathBuf,
+    dest: PathBuf,
+    location: Path,
+    offset: u64,
+}
+
+#[async_trait]
+impl MultipartUpload for DurableUpload {
+    fn put_part(&mut self, data: PutPayload) -> UploadPart {
+        let offset = self.offset;
+        self.offset += data.content_length() as u64;
+        let file = self.file.clone();
+        Box::pin(async move {
+            let file =
+                file.ok_or_else(|| generic(std::io::Error::other("upload already finished")))?;
+            tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                let mut at = offset;
+                for chunk in data.iter() {
+                    file.write_all_at(chunk, at)?;
+                    at += chunk.len() as u64;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(join_error)?
+            .map_err(generic)
+        })
+    }
+
+    async fn complete(&mut self) -> object_store::Result<PutResult> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| generic(std::io::Error::other("upload already finished")))?;
+        let (tmp, dest, location) = (self.tmp.clone(), self.dest.clone(), self.location.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = file.sync_all() {
+                let _ = fs::remove_file(&tmp);
+                return Err(generic(e));
+            }
+            drop(file);
+            publish(&tmp, &dest, false, &location)
+        })
+        .await
+        .map_err(join_error)??;
+        Ok(PutResult {
+            e_tag: None,
+            version: None,
+            extensions: Default::default(),
+        })
+    }
+
+    async fn abort(&mut self) -> object_store::Result<()> {
+        self.file = None;
+        let tmp = self.tmp.clone();
+        tokio::task::spawn_blocking(move || match fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(generic(e)),
+            _ => Ok(()),
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
+impl Drop for DurableUpload {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporaries_are_recognised() {
+        assert!(is_temporary("abc#123"));
+        assert!(!is_temporary("abc#"));
+        assert!(!is_temporary("abc"));
+        assert!(!is_temporary("abc#12x"));
+    }
+
+    #[tokio::test]
+    async fn leftover_temporaries_are_removed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("blobs/aa")).unwrap();
+        fs::write(dir.path().join("blobs/aa/x#42"), b"torn").unwrap();
+        fs::write(dir.path().join("blobs/aa/x"), b"kept").unwrap();
+        let _store = DurableLocal::open(dir.path()).unwrap();
+        assert!(!dir.path().join("blobs/aa/x#42").exists());
+        assert!(dir.path().join("blobs/aa/x").exists());
+    }
+}

@@ -1,0 +1,510 @@
+//! Content-addressed blob store over any [`ObjectStore`]: blobs live under
+//! `blobs/sha256/<2 hex>/<64 hex>`, are written once (dedup) and verified on
+//! every read.
+
+mod durable_local;
+mod error;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use akte_types::ContentHash;
+use bytes::{Bytes, BytesMut};
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::prefix::PrefixStore;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub use durable_local::DurableLocal;
+pub use error::{BlobError, Result};
+
+/// Content up to this size is kept in memory while it is received; larger
+/// content is spilled to a staging file.
+pub const DEFAULT_INLINE_LIMIT: usize = 8 * 1024 * 1024;
+/// Size of the parts in which large blobs are uploaded.
+pub const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Size of the chunks in which staging files are read back.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Opens the object store named by `url`:
+/// - `file:///abs/dir` or an empty URL (then `default_root`): a local
+///   directory, written durably (fsync of file and directory);
+/// - `memory://`: in process memory, for tests;
+/// - `s3://bucket/prefix` with `options` such as `endpoint`, `region`,
+///   `access_key_id`, `secret_access_key`, `allow_http`,
+///   `virtual_hosted_style_request` (see object_store's `AmazonS3ConfigKey`).
+pub fn open_object_store(
+    url: &str,
+    options: &BTreeMap<String, String>,
+    default_root: &FsPath,
+) -> Result<Arc<dyn ObjectStore>> {
+    if url.is_empty() {
+        return local(default_root);
+    }
+    let parsed =
+        url::Url::parse(url).map_err(|e| BlobError::Config(format!("storage url {url:?}: {e}")))?;
+    match parsed.scheme() {
+        "file" => {
+            let dir = parsed.to_file_path().map_err(|()| {
+                BlobError::Config(format!("storage url {url:?} is not an absolute file path"))
+            })?;
+            local(&dir)
+        }
+        "memory" => Ok(Arc::new(InMemory::new())),
+        _ => {
+            let (store, prefix) = object_store::parse_url_opts(&parsed, options.iter())
+                .map_err(|e| BlobError::Config(format!("storage url {url:?}: {e}")))?;
+            let store: Arc<dyn ObjectStore> = Arc::from(store);
+            if prefix.as_ref().is_empty() {
+                Ok(store)
+            } else {
+                Ok(Arc::new(PrefixStore::new(store, prefix)))
+            }
+        }
+    }
+}
+
+fn local(dir: &FsPath) -> Result<Arc<dyn ObjectStore>> {
+    Ok(Arc::new(DurableLocal::open(dir)?))
+}
+
+/// The content-addressed store.
+#[derive(Clone, Debug)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+    staging: PathBuf,
+    inline_limit: usize,
+}
+
+impl BlobStore {
+    /// `staging` is a local directory for large uploads in flight; whatever it
+    /// holds is removed here, since no upload survives a restart.
+    pub fn new(store: Arc<dyn ObjectStore>, staging: impl Into<PathBuf>) -> Result<Self> {
+        let staging = staging.into();
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)?;
+        }
+        std::fs::create_dir_all(&staging)?;
+        Ok(Self {
+            store,
+            staging,
+            inline_limit: DEFAULT_INLINE_LIMIT,
+        })
+    }
+
+    /// Changes how much content is held in memory before it is spilled.
+    pub fn with_inline_limit(mut self, limit: usize) -> Self {
+        self.inline_limit = limit;
+        self
+    }
+
+    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    pub fn staging_dir(&self) -> &FsPath {
+        &self.staging
+    }
+
+    /// Starts receiving content of at most `limit` bytes.
+    pub fn writer(&self, limit: u64) -> BlobWriter {
+        BlobWriter {
+            hasher: Sha256::new(),
+            size: 0,
+            limit,
+            buf: BytesMut::new(),
+            spill: None,
+            staging: self.staging.clone(),
+            inline_limit: self.inline_limit,
+        }
+    }
+
+    /// Writes staged content under its hash unless a blob with that hash is
+    /// already there. Returns whether it was newly written. Durable on return.
+    pub async fn commit(&self, staged: &StagedBlob) -> Result<bool> {
+        let key = Path::from(staged.hash.object_key());
+        match &staged.content {
+            Content::Memory(bytes) => {
+                let opts = PutOptions {
+                    mode: PutMode::Create,
+                    ..Default::default()
+                };
+                match self
+                    .store
+                    .put_opts(&key, PutPayload::from(bytes.clone()), opts)
+                    .await
+                {
+                    Ok(_) => Ok(true),
+                    Err(object_store::Error::AlreadyExists { .. }) => {
+                        if self.existing_is_sound(&key, staged).await? {
+                            Ok(false)
+                        } else {
+                            self.store
+                                .put(&key, PutPayload::from(bytes.clone()))
+                                .await
+                                .map_err(BlobError::store("put"))?;
+                            Ok(true)
+                        }
+                    }
+                    // Stores without conditional writes: fall back to look-then-write.
+                    Err(object_store::Error::NotImplemented { .. }) => {
+                        if self.existing_is_sound(&key, staged).await? {
+                            return Ok(false);
+                        }
+                        self.store
+                            .put(&key, PutPayload::from(bytes.clone()))
+                            .await
+                            .map_err(BlobError::store("put"))?;
+                        Ok(true)
+                    }
+                    Err(e) => Err(BlobError::store("put")(e)),
+                }
+            }
+            Content::File(spill) => {
+                if self.existing_is_sound(&key, staged).await? {
+                    return Ok(false);
+                }
+                self.upload_file(&key, &spill.path).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Whether a blob is stored under the staged content's key with the right
+    /// size. A blob of the wrong size (damaged) is reported and rewritten.
+    async fn existing_is_sound(&self, key: &Path, staged: &StagedBlob) -> Result<bool> {
+        match self.store.head(key).await {
+            Ok(meta) if meta.size == staged.size => Ok(true),
+            Ok(meta) => {
+                tracing::warn!(hash = %staged.hash, stored = meta.size, expected = staged.size, "rewriting damaged blob");
+                Ok(false)
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(BlobError::store("head")(e)),
+        }
+    }
+
+    async fn upload_file(&self, key: &Path, path: &FsPath) -> Result<()> {
+        let mut upload = self
+            .store
+            .put_multipart(key)
+            .await
+            .map_err(BlobError::store("put_multipart"))?;
+        let result: Result<()> = async {
+            let mut file = tokio::fs::File::open(path).await?;
+            loop {
+                let mut part = BytesMut::with_capacity(PART_SIZE);
+                while part.len() < PART_SIZE {
+                    if file.read_buf(&mut part).await? == 0 {
+                        break;
+                    }
+                }
+                if part.is_empty() {
+                    break;
+                }
+                let last = part.len() < PART_SIZE;
+                upload
+                    .put_part(PutPayload::from(part.freeze()))
+                    .await
+                    .map_err(BlobError::store("put_part"))?;
+                if last {
+                    break;
+                }
+            }
+            upload
+                .complete()
+                .await
+                .map_err(BlobError::store("complete"))?;
+            Ok(())
+        }
+        .await;
+        if result.is_err() {
+            if let Err(e) = upload.abort().await {
+                tracing::warn!(error = %e, "aborting multipart upload failed");
+            }
+        }
+        result
+    }
+
+    /// Streams the blob `hash` of `size` bytes, or the `range` of it, checking
+    /// the hash over the whole blob. The last piece is held back until the hash
+    /// is confirmed; on a mismatch the stream ends with [`BlobError::Corrupt`]
+    /// (or [`BlobError::WrongSize`]) instead.
+    pub async fn read(
+        &self,
+        hash: ContentHash,
+        size: u64,
+        range: Option<Range<u64>>,
+    ) -> Result<BoxStream<'static, Result<Bytes>>> {
+        let key = Path::from(hash.object_key());
+        let result = match self.store.get(&key).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound(hash)),
+            Err(e) => return Err(BlobError::store("get")(e)),
+        };
+        let range = range.unwrap_or(0..size);
+        let inner = result
+            .into_stream()
+            .map_err(BlobError::store("read"))
+            .boxed();
+        let state = VerifyState {
+            inner,
+            hasher: Sha256::new(),
+            pos: 0,
+            range,
+            pending: BytesMut::new(),
+            held: None,
+            hash,
+            size,
+            done: false,
+        };
+        Ok(futures::stream::unfold(state, VerifyState::next).boxed())
+    }
+
+    /// Reads and verifies a whole blob into memory.
+    pub async fn read_all(&self, hash: ContentHash, size: u64) -> Result<Bytes> {
+        let mut out = BytesMut::with_capacity(usize::try_from(size).unwrap_or(0));
+        let mut stream = self.read(hash, size, None).await?;
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out.freeze())
+    }
+
+    pub async fn exists(&self, hash: ContentHash) -> Result<bool> {
+        match self.store.head(&Path::from(hash.object_key())).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(BlobError::store("head")(e)),
+        }
+    }
+
+    /// Deletes a blob; a missing one is not an error.
+    pub async fn delete(&self, hash: ContentHash) -> Result<()> {
+        match self.store.delete(&Path::from(hash.object_key())).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(BlobError::store("delete")(e)),
+        }
+    }
+
+    /// Every stored blob with its size and last modification (Unix millis).
+    pub fn list(&self) -> BoxStream<'static, Result<(ContentHash, u64, i64)>> {
+        self.store
+            .list(Some(&Path::from("blobs/sha256")))
+            .map_err(BlobError::store("list"))
+            .try_filter_map(|meta| async move {
+                Ok(ContentHash::from_object_key(meta.location.as_ref())
+                    .map(|h| (h, meta.size, meta.last_modified.timestamp_millis())))
+            })
+            .boxed()
+    }
+}
+
+/// Reads the whole blob, hashing every byte, and emits the requested range in
+/// chunks of about [`OUT_CHUNK`] bytes. One chunk is always held back until
+/// the end, so that nothing past a mismatch, and not the final piece, is sent.
+struct VerifyState {
+    inner: BoxStream<'static, Result<Bytes>>,
+    hasher: Sha256,
+    pos: u64,
+    range: Range<u64>,
+    pending: BytesMut,
+    held: Option<Bytes>,
+    hash: ContentHash,
+    size: u64,
+    done: bool,
+}
+
+/// Size of the chunks a read emits.
+pub const OUT_CHUNK: usize = 256 * 1024;
+
+impl VerifyState {
+    async fn next(mut self) -> Option<(Result<Bytes>, Self)> {
+        loop {
+            if self.done {
+                return None;
+            }
+            match self.inner.next().await {
+                Some(Ok(chunk)) => {
+                    self.hasher.update(&chunk);
+                    let start = self.pos;
+                    self.pos += chunk.len() as u64;
+                    let lo = self.range.start.max(start);
+                    let hi = self.range.end.min(self.pos);
+                    if lo < hi {
+                        self.pending.extend_from_slice(
+                            &chunk[(lo - start) as usize..(hi - start) as usize],
+                        );
+                    }
+                    if self.pending.len() >= OUT_CHUNK {
+                        let full = self.pending.split().freeze();
+                        if let Some(prev) = self.held.replace(full) {
+                            return Some((Ok(prev), self));
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some((Err(e), self));
+                }
+                None => {
+                    self.done = true;
+                    let actual =
+                        ContentHash::from_bytes(std::mem::take(&mut self.hasher).finalize().into());
+                    let verdict = if self.pos != self.size {
+                        Err(BlobError::WrongSize {
+                            hash: self.hash,
+                            expected: self.size,
+                            actual: self.pos,
+                        })
+                    } else if actual != self.hash {
+                        Err(BlobError::Corrupt {
+                            expected: self.hash,
+                            actual,
+                        })
+                    } else {
+                        let mut last = BytesMut::from(self.held.take().unwrap_or_default());
+                        last.extend_from_slice(&self.pending);
+                        if last.is_empty() {
+                            return None;
+                        }
+                        Ok(last.freeze())
+                    };
+                    return Some((verdict, self));
+                }
+            }
+        }
+    }
+}
+
+/// Content being received: hashed as it arrives, kept in memory up to the
+/// inline limit, then spilled to a staging file. Dropping it removes the file.
+pub struct BlobWriter {
+    hasher: Sha256,
+    size: u64,
+    limit: u64,
+    buf: BytesMut,
+    spill: Option<(tokio::fs::File, SpillFile)>,
+    staging: PathBuf,
+    inline_limit: usize,
+}
+
+impl BlobWriter {
+    pub async fn write(&mut self, data: &[u8]) -> Result<()> {
+        let new_size = self.size + data.len() as u64;
+        if new_size > self.limit {
+            return Err(BlobError::TooLarge { limit: self.limit });
+        }
+        self.hasher.update(data);
+        self.size = new_size;
+        if self.spill.is_none() && self.buf.len() + data.len() <= self.inline_limit {
+            self.buf.extend_from_slice(data);
+            return Ok(());
+        }
+        if self.spill.is_none() {
+            let path = self.staging.join(uuid::Uuid::new_v4().simple().to_string());
+            let guard = SpillFile { path: path.clone() };
+            let mut file = tokio::fs::File::create(&path).await?;
+            file.write_all(&self.buf).await?;
+            self.buf = BytesMut::new();
+            self.spill = Some((file, guard));
+        }
+        if let Some((file, _)) = &mut self.spill {
+            file.write_all(data).await?;
+        }
+        Ok(())
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub async fn finish(self) -> Result<StagedBlob> {
+        let hash = ContentHash::from_bytes(self.hasher.finalize().into());
+        let content = match self.spill {
+            None => Content::Memory(self.buf.freeze()),
+            Some((mut file, guard)) => {
+                file.flush().await?;
+                drop(file);
+                Content::File(guard)
+            }
+        };
+        Ok(StagedBlob {
+            hash,
+            size: self.size,
+            content,
+        })
+    }
+}
+
+/// Received content with its hash, ready to be committed.
+pub struct StagedBlob {
+    hash: ContentHash,
+    size: u64,
+    content: Content,
+}
+
+enum Content {
+    Memory(Bytes),
+    File(SpillFile),
+}
+
+impl StagedBlob {
+    pub fn hash(&self) -> ContentHash {
+        self.hash
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The content if it is held in memory.
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match &self.content {
+            Content::Memory(b) => Some(b),
+            Content::File(_) => None,
+        }
+    }
+
+    /// Reads the content (from memory or the staging file), in chunks.
+    pub fn chunks(&self) -> BoxStream<'static, Result<Bytes>> {
+        match &self.content {
+            Content::Memory(b) => {
+                futures::stream::once(futures::future::ready(Ok(b.clone()))).boxed()
+            }
+            Content::File(spill) => {
+                let path = spill.path.clone();
+                futures::stream::once(async move { tokio::fs::File::open(path).await })
+                    .map_ok(|file| {
+                        futures::stream::try_unfold(file, |mut file| async move {
+                            let mut buf = BytesMut::with_capacity(READ_CHUNK);
+                            let n = file.read_buf(&mut buf).await?;
+                            Ok::<_, std::io::Error>((n > 0).then(|| (buf.freeze(), file)))
+                        })
+                    })
+                    .try_flatten()
+                    .map_err(BlobError::from)
+                    .boxed()
+            }
+        }
+    }
+}
+
+struct SpillFile {
+    path: PathBuf,
+}
+
+impl Drop for SpillFile {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_file(&self.path) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(path = %self.path.display(), error = %e, "removing staging file failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! One conformance suite for the blob store, run against every backend:
+//! memory, the durable local directory and a real S3-compatible server
+//! (moto, started here on 127.0.0.1).
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use akte_blob::{open_object_store, BlobError, BlobStore};
+use akte_types::ContentHash;
+use bytes::Bytes;
+use futures::StreamExt;
+use object_store::path::Path as ObjPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+async fn stage(store: &BlobStore, data: &[u8], chunk: usize) -> akte_blob::StagedBlob {
+    let mut w = store.writer(u64::MAX);
+    for c in data.chunks(chunk) {
+        w.write(c).await.unwrap();
+    }
+    w.finish().await.unwrap()
+}
+
+async fn read(
+    store: &BlobStore,
+    hash: ContentHash,
+    size: u64,
+    range: Option<std::ops::Range<u64>>,
+) -> Result<Vec<u8>, BlobError> {
+    let mut out = Vec::new();
+    let mut s = store.read(hash, size, range).await?;
+    while let Some(c) = s.next().await {
+        out.extend_from_slice(&c?);
+    }
+    Ok(out)
+}
+
+fn staging_is_empty(store: &BlobStore) -> bool {
+    std::fs::read_dir(store.staging_dir())
+        .unwrap()
+        .next()
+        .is_none()
+}
+
+/// The suite: every backend must pass all of it.
+async fn conformance(object_store: Arc<dyn ObjectStore>, staging: &Path) {
+    // Small inline limit so that the spill-to-file path and multipart are used.
+    let store = BlobStore::new(object_store.clone(), staging)
+        .unwrap()
+        .with_inline_limit(64 * 1024);
+
+    // Small blob: write, dedup, read back.
+    let small = b"Sehr geehrte Damen und Herren".to_vec();
+    let staged = stage(&store, &small, 7).await;
+    assert_eq!(staged.hash(), ContentHash::of(&small));
+    assert_eq!(staged.size(), small.len() as u64);
+    assert!(store.commit(&staged).await.unwrap(), "first write is new");
+    assert!(
+        !store.commit(&staged).await.unwrap(),
+        "second write is deduplicated"
+    );
+    assert_eq!(
+        read(&store, staged.hash(), staged.size(), None)
+            .await
+            .unwrap(),
+        small
+    );
+    assert!(store.exists(staged.hash()).await.unwrap());
+    let meta = object_store
+        .head(&ObjPath::from(staged.hash().object_key()))
+        .await
+        .unwrap();
+    assert_eq!(meta.size, small.len() as u64);
+
+    // Ranges.
+    assert_eq!(
+        read(&store, staged.hash(), staged.size(), Some(5..12))
+            .await
+            .unwrap(),
+        &small[5..12]
+    );
+    assert_eq!(
+        read(&store, staged.hash(), staged.size(), Some(0..0))
+            .await
+            .unwrap(),
+        b""
+    );
+
+    // Large blob (spilled, multipart): 20 MiB in odd-sized chunks.
+    let large = pseudo_random(20 * 1024 * 1024 + 17, 1);
+    let big = stage(&store, &large, 1_000_003).await;
+    assert!(big.bytes().is_none(), "large content is spilled to staging");
+    assert!(!staging_is_empty(&store));
+    assert!(store.commit(&big).await.unwrap());
+    assert!(!store.commit(&big).await.unwrap());
+    let (hash, size) = (big.hash(), big.size());
+    drop(big);
+    assert!(
+        staging_is_empty(&store),
+        "staging file removed with the staged blob"
+    );
+    let back = read(&store, hash, size, None).await.unwrap();
+    assert_eq!(back.len(), large.len());
+    assert!(back == large);
+    let mid = read(&store, hash, size, Some(9_000_000..12_345_678))
+        .await
+        .unwrap();
+    assert!(mid == large[9_000_000..12_345_678]);
+    assert_eq!(store.read_all(hash, size).await.unwrap().len(), large.len());
+
+    // A dropped writer leaves nothing behind.
+    let mut w = store.writer(u64::MAX);
+    w.write(&large[..200_000]).await.unwrap();
+    drop(w);
+    assert!(staging_is_empty(&store));
+
+    // Size limit.
+    let mut w = store.writer(10);
+    assert!(matches!(
+        w.write(&[0u8; 11]).await,
+        Err(BlobError::TooLarge { limit: 10 })
+    ));
+
+    // Missing blob.
+    let missing = ContentHash::of(b"nothing");
+    assert!(matches!(
+        read(&store, missing, 7, None).await,
+        Err(BlobError::NotFound(_))
+    ));
+    assert!(!store.exists(missing).await.unwrap());
+
+    // Corruption: same size, other bytes -> Corrupt, and nothing of the last
+    // chunk is delivered; other size -> WrongSize.
+    let victim = b"Bescheid ueber Leistungen".to_vec();
+    let v = stage(&store, &victim, 100).await;
+    store.commit(&v).await.unwrap();
+    let key = ObjPath::from(v.hash().object_key());
+    let mut evil = victim.clone();
+    evil[0] ^= 0xFF;
+    object_store
+        .put(&key, PutPayload::from(evil))
+        .await
+        .unwrap();
+    let mut s = store.read(v.hash(), v.size(), None).await.unwrap();
+    let mut got = Vec::new();
+    let mut failed = None;
+    while let Some(c) = s.next().await {
+        match c {
+            Ok(b) => got.extend_from_slice(&b),
+            Err(e) => failed = Some(e),
+        }
+    }
+    assert!(
+        matches!(failed, Some(BlobError::Corrupt { .. })),
+        "{failed:?}"
+    );
+    assert!(
+        got.is_empty(),
+        "no bytes of a corrupt small blob are delivered"
+    );
+    object_store
+        .put(&key, PutPayload::from(Bytes::from_static(b"short")))
+        .await
+        .unwrap();
+    assert!(matches!(
+        read(&store, v.hash(), v.size(), None).await,
+        Err(BlobError::WrongSize { .. })
+    ));
+    // A damaged blob is rewritten by the next upload of the same content.
+    assert!(store.commit(&v).await.unwrap());
+    assert_eq!(
+        read(&store, v.hash(), v.size(), None).await.unwrap(),
+        victim
+    );
+
+    // Listing and deletion.
+    let mut listed: Vec<ContentHash> = store.list().map(|r| r.unwrap().0).collect().await;
+    listed.sort();
+    let mut expected = vec![staged.hash(), hash, v.hash()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    store.delete(v.hash()).await.unwrap();
+    store.delete(v.hash()).await.unwrap();
+    assert!(!store.exists(v.hash()).await.unwrap());
+}
+
+#[tokio::test]
+async fn memory_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_object_store("memory://", &BTreeMap::new(), dir.path()).unwrap();
+    conformance(store, &dir.path().join("staging")).await;
+}
+
+#[tokio::test]
+async fn local_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_object_store("", &BTreeMap::new(), &dir.path().join("objects")).unwrap();
+    conformance(store, &dir.path().join("staging")).await;
+    // No temporary files remain beside the blobs.
+    let mut stack = vec![dir.path().join("objects")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                assert!(
+                    !e.file_name().to_string_lossy().contains('#'),
+                    "{:?}",
+                    e.path()
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn local_backend_by_file_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().join("blobs-here").display());
+    let store = open_object_store(&url, &BTreeMap::new(), Path::new("/nonexistent")).unwrap();
+    conformance(store, &dir.path().join("staging")).await;
+    assert!(dir.path().join("blobs-here/blobs/sha256").is_dir());
+}
+
+/// A moto S3 server on a free loopback port, stopped on drop.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Moto {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "python3 with moto[server] is needed for the S3 tests (pip install 'moto[server]')",
+            );
+        let moto = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    /// Creates a bucket with a plain, unsigned HTTP request (moto accepts it).
+    fn create_bucket(&self, name: &str) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(s, "PUT /{name} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port).unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    }
+
+    fn options(&self) -> BTreeMap<String, String> {
+        [
+            ("endpoint", format!("http://127.0.0.1:{}", self.port)),
+            ("region", "us-east-1".into()),
+            ("access_key_id", "testing".into()),
+            ("secret_access_key", "testing".into()),
+            ("allow_http", "true".into()),
+            ("virtual_hosted_style_request", "false".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn s3_backend() {
+    let moto = Moto::start();
+    moto.create_bucket("akte-test");
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_object_store("s3://akte-test/site-a", &moto.options(), dir.path()).unwrap();
+    conformance(store, &dir.path().join("staging")).await;
+}
+
+#[test]
+fn bad_urls_are_config_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        open_object_store("not a url", &BTreeMap::new(), dir.path()),
+        Err(BlobError::Config(_))
+    ));
+    assert!(matches!(
+        open_object_store("ftp://x/y", &BTreeMap::new(), dir.path()),
+        Err(BlobError::Config(_))
+    ));
+}

@@ -1,0 +1,505 @@
+//! The catalog of cases and documents in RocksDB.
+//!
+//! Column families, one per record kind; every value starts with a version byte:
+//! - `cases`:          case_id (16 bytes)                      -> Case
+//! - `case_numbers`:   case number                             -> case_id
+//! - `site_cases`:     site, 0x00, case number                 -> case_id
+//! - `documents`:      document_id (16 bytes)                  -> Document
+//! - `case_documents`: case_id, inverted document_id           -> (empty); newest first
+//! - `counters`:       b'b' + sha256 (blob reference count) or b'c' + case_id
+//!                     (document count), merged by addition
+//! - `index_queue`:    sequence number (u64 big-endian)        -> document_id
+
+mod codec;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use akte_types::{Case, CaseId, CaseNumber, ContentHash, Document, DocumentId, IndexState};
+use parking_lot::Mutex;
+use rocksdb::{
+    ColumnFamily, ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch,
+    WriteOptions, DB,
+};
+
+pub use codec::VERSION;
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("a case with number {0} already exists")]
+    CaseExists(CaseNumber),
+    #[error("case {0} not found")]
+    CaseNotFound(String),
+    #[error("document {0} not found")]
+    DocumentNotFound(DocumentId),
+    #[error("catalog record in {cf} is damaged: {reason}")]
+    Corrupt { cf: &'static str, reason: String },
+    #[error("rocksdb: {0}")]
+    Db(#[from] rocksdb::Error),
+}
+
+const CF_CASES: &str = "cases";
+const CF_CASE_NUMBERS: &str = "case_numbers";
+const CF_SITE_CASES: &str = "site_cases";
+const CF_DOCUMENTS: &str = "documents";
+const CF_CASE_DOCUMENTS: &str = "case_documents";
+const CF_COUNTERS: &str = "counters";
+const CF_INDEX_QUEUE: &str = "index_queue";
+const ALL_CFS: [&str; 7] = [
+    CF_CASES,
+    CF_CASE_NUMBERS,
+    CF_SITE_CASES,
+    CF_DOCUMENTS,
+    CF_CASE_DOCUMENTS,
+    CF_COUNTERS,
+    CF_INDEX_QUEUE,
+];
+
+/// An entry of the durable indexing queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub seq: u64,
+    pub document_id: DocumentId,
+}
+
+/// The outcome of indexing one queued document.
+#[derive(Clone, Debug)]
+pub struct IndexOutcome {
+    pub entry: QueueEntry,
+    pub state: IndexState,
+    pub error: Option<String>,
+}
+
+pub struct Catalog {
+    db: DB,
+    /// Serialises case creation so that a case number is taken only once.
+    case_lock: Mutex<()>,
+    next_seq: AtomicU64,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("path", &self.db.path())
+            .finish()
+    }
+}
+
+fn blob_counter_key(hash: &ContentHash) -> Vec<u8> {
+    let mut k = Vec::with_capacity(33);
+    k.push(b'b');
+    k.extend_from_slice(hash.as_bytes());
+    k
+}
+
+fn case_counter_key(id: CaseId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(17);
+    k.push(b'c');
+    k.extend_from_slice(&id.to_bytes());
+    k
+}
+
+fn site_case_key(site: &str, number: &CaseNumber) -> Vec<u8> {
+    let mut k = Vec::with_capacity(site.len() + 1 + number.as_str().len());
+    k.extend_from_slice(site.as_bytes());
+    k.push(0);
+    k.extend_from_slice(number.as_str().as_bytes());
+    k
+}
+
+fn case_document_key(case: CaseId, doc: DocumentId) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    k[..16].copy_from_slice(&case.to_bytes());
+    for (dst, src) in k[16..].iter_mut().zip(doc.to_bytes()) {
+        *dst = !src;
+    }
+    k
+}
+
+fn document_from_case_key(key: &[u8]) -> Option<DocumentId> {
+    let inverted = key.get(16..32)?;
+    let mut bytes = [0u8; 16];
+    for (dst, src) in bytes.iter_mut().zip(inverted) {
+        *dst = !src;
+    }
+    Some(DocumentId::from_bytes(bytes))
+}
+
+fn synced() -> WriteOptions {
+    let mut w = WriteOptions::default();
+    w.set_sync(true);
+    w
+}
+
+impl Catalog {
+    /// Opens (creating) the catalog in directory `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_max_background_jobs(2);
+        opts.set_keep_log_file_num(5);
+        let cfs = ALL_CFS.iter().map(|name| {
+            let mut cf_opts = Options::default();
+            if *name == CF_COUNTERS {
+                cf_opts.set_merge_operator_associative("akte_add_i64", codec::merge_add);
+            }
+            ColumnFamilyDescriptor::new(*name, cf_opts)
+        });
+        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        let catalog = Self {
+            db,
+            case_lock: Mutex::new(()),
+            next_seq: AtomicU64::new(0),
+        };
+        let next = match catalog
+            .db
+            .iterator_cf(catalog.cf(CF_INDEX_QUEUE), IteratorMode::End)
+            .next()
+        {
+            Some(item) => {
+                let (key, _) = item?;
+                codec::decode_u64(&key, CF_INDEX_QUEUE)? + 1
+            }
+            None => 1,
+        };
+        catalog.next_seq.store(next, Ordering::SeqCst);
+        Ok(catalog)
+    }
+
+    fn cf(&self, name: &'static str) -> &ColumnFamily {
+        // Every name in ALL_CFS is opened in `open`.
+        self.db
+            .cf_handle(name)
+            .expect("column family opened at start")
+    }
+
+    // ------------------------------------------------------------ cases
+
+    /// Stores a new case; fails if its number is taken.
+    pub fn create_case(&self, case: &Case) -> Result<()> {
+        let _guard = self.case_lock.lock();
+        let number = case.case_number.as_str().as_bytes();
+        if self
+            .db
+            .get_pinned_cf(self.cf(CF_CASE_NUMBERS), number)?
+            .is_some()
+        {
+            return Err(CatalogError::CaseExists(case.case_number.clone()));
+        }
+        let id = case.case_id.to_bytes();
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_CASES), id, codec::encode(case));
+        batch.put_cf(self.cf(CF_CASE_NUMBERS), number, id);
+        batch.put_cf(
+            self.cf(CF_SITE_CASES),
+            site_case_key(&case.site, &case.case_number),
+            id,
+        );
+        self.db.write_opt(batch, &synced())?;
+        Ok(())
+    }
+
+    pub fn get_case(&self, id: CaseId) -> Result<Option<Case>> {
+        self.db
+            .get_pinned_cf(self.cf(CF_CASES), id.to_bytes())?
+            .map(|v| codec::decode(&v, CF_CASES))
+            .transpose()
+    }
+
+    pub fn get_case_by_number(&self, number: &CaseNumber) -> Result<Option<Case>> {
+        match self
+            .db
+            .get_pinned_cf(self.cf(CF_CASE_NUMBERS), number.as_str().as_bytes())?
+        {
+            Some(id) => {
+                let id = CaseId::from_slice(&id).ok_or_else(|| CatalogError::Corrupt {
+                    cf: CF_CASE_NUMBERS,
+                    reason: "case id is not 16 bytes".into(),
+                })?;
+                self.get_case(id)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Cases ordered by case number, of one site or all, after the case number
+    /// `after` (exclusive).
+    pub fn list_cases(
+        &self,
+        site: Option<&str>,
+        after: Option<&CaseNumber>,
+        limit: usize,
+    ) -> Result<Vec<Case>> {
+        let mut out = Vec::new();
+        match site {
+            Some(site) => {
+                let mut prefix = site.as_bytes().to_vec();
+                prefix.push(0);
+                let start = match after {
+                    Some(n) => {
+                        let mut k = site_case_key(site, n);
+                        k.push(0);
+                        k
+                    }
+                    None => prefix.clone(),
+                };
+                for item in self.db.iterator_cf(
+                    self.cf(CF_SITE_CASES),
+                    IteratorMode::From(&start, Direction::Forward),
+                ) {
+                    let (key, id) = item?;
+                    if !key.starts_with(&prefix) || out.len() >= limit {
+                        break;
+                    }
+                    out.push(self.case_from_id_bytes(&id, CF_SITE_CASES)?);
+                }
+            }
+            None => {
+                let start = match after {
+                    Some(n) => {
+                        let mut k = n.as_str().as_bytes().to_vec();
+                        k.push(0);
+                        k
+                    }
+                    None => Vec::new(),
+                };
+                for item in self.db.iterator_cf(
+                    self.cf(CF_CASE_NUMBERS),
+                    IteratorMode::From(&start, Direction::Forward),
+                ) {
+                    if out.len() >= limit {
+                        break;
+                    }
+                    let (_, id) = item?;
+                    out.push(self.case_from_id_bytes(&id, CF_CASE_NUMBERS)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn case_from_id_bytes(&self, id: &[u8], cf: &'static str) -> Result<Case> {
+        let id = CaseId::from_slice(id).ok_or_else(|| CatalogError::Corrupt {
+            cf,
+            reason: "case id is not 16 bytes".into(),
+        })?;
+        self.get_case(id)?.ok_or_else(|| CatalogError::Corrupt {
+            cf,
+            reason: format!("points at missing case {id}"),
+        })
+    }
+
+    /// Number of documents in a case.
+    pub fn case_document_count(&self, id: CaseId) -> Result<u64> {
+        Ok(u64::try_from(self.counter(&case_counter_key(id))?).unwrap_or(0))
+    }
+
+    /// References held on a blob by documents.
+    pub fn blob_refcount(&self, hash: &ContentHash) -> Result<i64> {
+        self.counter(&blob_counter_key(hash))
+    }
+
+    fn counter(&self, key: &[u8]) -> Result<i64> {
+        match self.db.get_pinned_cf(self.cf(CF_COUNTERS), key)? {
+            Some(v) => codec::decode_counter(&v),
+            None => Ok(0),
+        }
+    }
+
+    // ------------------------------------------------------------ documents
+
+    /// Records a new document whose blob is already durable: the document row,
+    /// its link from the case, the blob's reference count, the case's document
+    /// count and the indexing queue entry, in one synced write.
+    pub fn insert_document(&self, doc: &Document) -> Result<QueueEntry> {
+        let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            self.cf(CF_DOCUMENTS),
+            doc.document_id.to_bytes(),
+            codec::encode(doc),
+        );
+        batch.put_cf(
+            self.cf(CF_CASE_DOCUMENTS),
+            case_document_key(doc.case_id, doc.document_id),
+            [],
+        );
+        batch.merge_cf(
+            self.cf(CF_COUNTERS),
+            blob_counter_key(&doc.sha256),
+            codec::encode_counter(1),
+        );
+        batch.merge_cf(
+            self.cf(CF_COUNTERS),
+            case_counter_key(doc.case_id),
+            codec::encode_counter(1),
+        );
+        batch.put_cf(
+            self.cf(CF_INDEX_QUEUE),
+            seq.to_be_bytes(),
+            doc.document_id.to_bytes(),
+        );
+        self.db.write_opt(batch, &synced())?;
+        Ok(QueueEntry {
+            seq,
+            document_id: doc.document_id,
+        })
+    }
+
+    pub fn get_document(&self, id: DocumentId) -> Result<Option<Document>> {
+        self.db
+            .get_pinned_cf(self.cf(CF_DOCUMENTS), id.to_bytes())?
+            .map(|v| codec::decode(&v, CF_DOCUMENTS))
+            .transpose()
+    }
+
+    /// Documents of a case, newest first, after document `after` (exclusive).
+    pub fn list_case_documents(
+        &self,
+        case: CaseId,
+        after: Option<DocumentId>,
+        limit: usize,
+    ) -> Result<Vec<Document>> {
+        let prefix = case.to_bytes();
+        let start: Vec<u8> = match after {
+            Some(doc) => {
+                let mut k = case_document_key(case, doc).to_vec();
+                k.push(0);
+                k
+            }
+            None => prefix.to_vec(),
+        };
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_CASE_DOCUMENTS),
+            IteratorMode::From(&start, Direction::Forward),
+        ) {
+            let (key, _) = item?;
+            if !key.starts_with(&prefix) || out.len() >= limit {
+                break;
+            }
+            let id = document_from_case_key(&key).ok_or_else(|| CatalogError::Corrupt {
+                cf: CF_CASE_DOCUMENTS,
+                reason: "short key".into(),
+            })?;
+            out.push(
+                self.get_document(id)?
+                    .ok_or_else(|| CatalogError::Corrupt {
+                        cf: CF_CASE_DOCUMENTS,
+                        reason: format!("points at missing document {id}"),
+                    })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Every document, in id order.
+    pub fn documents(&self) -> impl Iterator<Item = Result<Document>> + '_ {
+        self.db
+            .iterator_cf(self.cf(CF_DOCUMENTS), IteratorMode::Start)
+            .map(|item| codec::decode(&item?.1, CF_DOCUMENTS))
+    }
+
+    pub fn document_count(&self) -> Result<u64> {
+        let mut n = 0;
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_DOCUMENTS), IteratorMode::Start)
+        {
+            item?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    // ------------------------------------------------------------ indexing queue
+
+    /// Up to `limit` queued documents, oldest first.
+    pub fn queued(&self, limit: usize) -> Result<Vec<QueueEntry>> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_INDEX_QUEUE), IteratorMode::Start)
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = item?;
+            let seq = codec::decode_u64(&key, CF_INDEX_QUEUE)?;
+            let document_id =
+                DocumentId::from_slice(&value).ok_or_else(|| CatalogError::Corrupt {
+                    cf: CF_INDEX_QUEUE,
+                    reason: "document id is not 16 bytes".into(),
+                })?;
+            out.push(QueueEntry { seq, document_id });
+        }
+        Ok(out)
+    }
+
+    pub fn queue_len(&self) -> Result<u64> {
+        let mut n = 0;
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_INDEX_QUEUE), IteratorMode::Start)
+        {
+            item?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Queues every document for indexing (for a rebuild of the index).
+    pub fn enqueue_all(&self) -> Result<u64> {
+        let mut batch = WriteBatch::default();
+        let mut n = 0;
+        for item in self
+            .db
+            .iterator_cf(self.cf(CF_DOCUMENTS), IteratorMode::Start)
+        {
+            let (key, _) = item?;
+            let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
+            batch.put_cf(self.cf(CF_INDEX_QUEUE), seq.to_be_bytes(), &key);
+            n += 1;
+            if batch.len() >= 10_000 {
+                self.db.write_opt(std::mem::take(&mut batch), &synced())?;
+            }
+        }
+        self.db.write_opt(batch, &synced())?;
+        Ok(n)
+    }
+
+    /// Records indexing outcomes and removes their queue entries, in one write.
+    /// Called after the index has committed them; a lost write only means the
+    /// documents are indexed again.
+    pub fn finish_indexing(&self, outcomes: &[IndexOutcome]) -> Result<()> {
+        let mut batch = WriteBatch::default();
+        for outcome in outcomes {
+            if let Some(mut doc) = self.get_document(outcome.entry.document_id)? {
+                if doc.index_state != outcome.state || doc.index_error != outcome.error {
+                    doc.index_state = outcome.state;
+                    doc.index_error.clone_from(&outcome.error);
+                    batch.put_cf(
+                        self.cf(CF_DOCUMENTS),
+                        doc.document_id.to_bytes(),
+                        codec::encode(&doc),
+                    );
+                }
+            }
+            batch.delete_cf(self.cf(CF_INDEX_QUEUE), outcome.entry.seq.to_be_bytes());
+        }
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    /// Forces buffered writes (not synced ones) to disk, e.g. before shutdown.
+    pub fn flush_wal(&self) -> Result<()> {
+        self.db.flush_wal(true)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

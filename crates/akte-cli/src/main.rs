@@ -1,0 +1,160 @@
+//! `akte`: the electronic case-file store's server and command-line client.
+
+mod client;
+
+use std::path::PathBuf;
+
+use akte_core::{Config, Store};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "akte",
+    version,
+    about = "Electronic case-file (eAkte) document store"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServerArgs {
+    /// Configuration file (TOML); without it the built-in defaults apply.
+    #[arg(long, env = "AKTE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (catalog, index, local blobs), overriding the config.
+    #[arg(long, env = "AKTE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Blob storage URL (file:///dir, s3://bucket/prefix, memory://), overriding the config.
+    #[arg(long, env = "AKTE_STORAGE_URL")]
+    storage_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the gRPC server.
+    Serve {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Address to listen on, overriding the config.
+        #[arg(long, env = "AKTE_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Rebuild the search index from the catalog (with the server stopped).
+    Reindex {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Create, show and list cases.
+    Case {
+        #[command(subcommand)]
+        command: client::CaseCommand,
+        #[command(flatten)]
+        client: client::Server,
+    },
+    /// Upload documents into a case.
+    Upload(client::UploadArgs),
+    /// Download a document.
+    Get(client::GetArgs),
+    /// Search documents.
+    Search(client::SearchArgs),
+}
+
+fn load_config(args: &ServerArgs, listen: Option<String>) -> anyhow::Result<Config> {
+    let mut config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(dir) = &args.data_dir {
+        config.data_dir.clone_from(dir);
+    }
+    if let Some(url) = &args.storage_url {
+        config.storage.url.clone_from(url);
+    }
+    if let Some(listen) = listen {
+        config.listen = listen;
+    }
+    Ok(config)
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { server, listen } => {
+            init_logging("info");
+            let settings = load_config(&server, listen)?.validate()?;
+            let listen = settings.listen;
+            let store = Store::open(settings).context("opening the store")?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            // Tests and scripts read the bound address (e.g. with port 0) from here.
+            println!("akte listening on {}", listener.local_addr()?);
+            akte_server::serve(store, listener, shutdown_signal())
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
+            Ok(())
+        }
+        Command::Reindex { server } => {
+            init_logging("info");
+            let settings = load_config(&server, None)?.validate()?;
+            let store = Store::open(settings)
+                .context("opening the store (is the server still running?)")?;
+            let n = store.reindex_all().await?;
+            println!("reindexed {n} documents");
+            Ok(())
+        }
+        Command::Case { command, client } => {
+            init_logging("warn");
+            client::case(&client.server, command).await
+        }
+        Command::Upload(args) => {
+            init_logging("warn");
+            client::upload(args).await
+        }
+        Command::Get(args) => {
+            init_logging("warn");
+            client::get(args).await
+        }
+        Command::Search(args) => {
+            init_logging("warn");
+            client::search(args).await
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Configuration: a TOML file parsed into [`Config`] (every key optional, with
+//! defaults), then validated into [`Settings`].
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use akte_types::{CaseNumberPattern, DEFAULT_CASE_NUMBER_PATTERN};
+use serde::Deserialize;
+
+use crate::{CoreError, Result};
+
+/// The file as written; see config/akte.toml for every key.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub storage: StorageConfig,
+    pub limits: LimitsConfig,
+    pub cases: CasesConfig,
+    pub media: MediaConfig,
+    pub index: IndexConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Empty: the directory `<data_dir>/objects`. Else `file:///dir`,
+    /// `s3://bucket/prefix` or `memory://`.
+    pub url: String,
+    /// Options of the object store (for S3: endpoint, region, access_key_id,
+    /// secret_access_key, allow_http, virtual_hosted_style_request, ...).
+    pub options: BTreeMap<String, String>,
+    /// Files whose content is a secret option each, e.g.
+    /// `secret_access_key = "/run/secrets/s3_secret"`.
+    pub option_files: BTreeMap<String, PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub max_upload_bytes: u64,
+    pub inline_upload_bytes: u64,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesConfig {
+    pub number_pattern: String,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    pub allowed: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexConfig {
+    pub batch_size: usize,
+    pub commit_interval_ms: u64,
+    pub max_extract_bytes: u64,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:50051";
+pub const DEFAULT_DATA_DIR: &str = "./akte-data";
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.into(),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            storage: StorageConfig::default(),
+            limits: LimitsConfig::default(),
+            cases: CasesConfig::default(),
+            media: MediaConfig::default(),
+            index: IndexConfig::default(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 1024 * 1024 * 1024,
+            inline_upload_bytes: akte_blob::DEFAULT_INLINE_LIMIT as u64,
+        }
+    }
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        Self {
+            number_pattern: DEFAULT_CASE_NUMBER_PATTERN.into(),
+        }
+    }
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self {
+            allowed: akte_extract::KNOWN_MEDIA_TYPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        }
+    }
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 512,
+            commit_interval_ms: 200,
+            max_extract_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Validated configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub storage_url: String,
+    pub storage_options: BTreeMap<String, String>,
+    pub max_upload_bytes: u64,
+    pub inline_upload_bytes: usize,
+    pub case_numbers: CaseNumberPattern,
+    pub allowed_media: Vec<String>,
+    pub index_batch_size: usize,
+    pub index_commit_interval: std::time::Duration,
+    pub max_extract_bytes: u64,
+}
+
+fn invalid(key: &str, msg: impl std::fmt::Display) -> CoreError {
+    CoreError::Config(format!("{key}: {msg}"))
+}
+
+impl Config {
+    /// Reads a TOML file; unknown keys and wrong types are errors naming the key.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CoreError::Config(format!("cannot read {}: {e}", path.display())))?;
+        Self::from_toml(&text).map_err(|e| CoreError::Config(format!("{}: {e}", path.display())))
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| CoreError::Config(e.to_string()))
+    }
+
+    pub fn validate(&self) -> Result<Settings> {
+        let listen = self.listen.parse().map_err(|e| {
+            invalid(
+                "listen",
+                format!(
+                    "{:?} is not an address like 127.0.0.1:50051 ({e})",
+                    self.listen
+                ),
+            )
+        })?;
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "must not be empty"));
+        }
+        let case_numbers = CaseNumberPattern::new(&self.cases.number_pattern)
+            .map_err(|e| invalid("cases.number_pattern", e))?;
+        if self.limits.max_upload_bytes == 0 {
+            return Err(invalid("limits.max_upload_bytes", "must be positive"));
+        }
+        let inline_upload_bytes = usize::try_from(self.limits.inline_upload_bytes)
+            .map_err(|_| invalid("limits.inline_upload_bytes", "too large"))?;
+        let mut allowed_media = Vec::new();
+        for m in &self.media.allowed {
+            let canonical = akte_extract::canonical_media_type(m);
+            if !akte_extract::KNOWN_MEDIA_TYPES.contains(&canonical.as_str()) {
+                return Err(invalid(
+                    "media.allowed",
+                    format!(
+                        "unknown media type {m:?}; known are {}",
+                        akte_extract::KNOWN_MEDIA_TYPES.join(", ")
+                    ),
+                ));
+            }
+            allowed_media.push(canonical);
+        }
+        if allowed_media.is_empty() {
+            return Err(invalid(
+                "media.allowed",
+                "must name at least one media type",
+            ));
+        }
+        if self.index.batch_size == 0 {
+            return Err(invalid("index.batch_size", "must be positive"));
+        }
+        let mut storage_options = self.storage.options.clone();
+        for (key, file) in &self.storage.option_files {
+            let value = std::fs::read_to_string(file).map_err(|e| {
+                invalid(
+                    &format!("storage.option_files.{key}"),
+                    format!("{}: {e}", file.display()),
+                )
+            })?;
+            storage_options.insert(key.clone(), value.trim().to_owned());
+        }
+        Ok(Settings {
+            listen,
+            data_dir: self.data_dir.clone(),
+            storage_url: self.storage.url.clone(),
+            storage_options,
+            max_upload_bytes: self.limits.max_upload_bytes,
+            inline_upload_bytes,
+            case_numbers,
+            allowed_media,
+            index_batch_size: self.index.batch_size,
+            index_commit_interval: std::time::Duration::from_millis(self.index.commit_interval_ms),
+            max_extract_bytes: self.index.max_extract_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_config_is_the_default() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/akte.toml");
+        let cfg = Config::from_file(&path).unwrap();
+        assert_eq!(cfg, Config::default());
+        cfg.validate().unwrap();
+    }
+
+    #[test]
+    fn empty_file_is_the_default() {
+        assert_eq!(Config::from_toml("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn bad_keys_are_named() {
+        let err = Config::from_toml("[limits]\nmax_upload = 3")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_upload"), "{err}");
+        let err = Config::from_toml("listen = 5").unwrap_err().to_string();
+        assert!(err.contains("listen"), "{err}");
+        let cfg = Config::from_toml("listen = \"nowhere\"").unwrap();
+        assert!(cfg.validate().unwrap_err().to_string().contains("listen"));
+        let cfg = Config::from_toml("[cases]\nnumber_pattern = \"(\"").unwrap();
+        assert!(cfg
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("cases.number_pattern"));
+        let cfg = Config::from_toml("[media]\nallowed = [\"video/mp4\"]").unwrap();
+        assert!(cfg
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("media.allowed"));
+    }
+}

@@ -1,0 +1,131 @@
+use akte_blob::BlobError;
+use akte_catalog::CatalogError;
+use akte_index::IndexError;
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// The gRPC-neutral classes of failure a caller can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    NotFound,
+    AlreadyExists,
+    InvalidArgument,
+    PermissionDenied,
+    Unauthenticated,
+    FailedPrecondition,
+    ResourceExhausted,
+    Cancelled,
+    Unavailable,
+    DataLoss,
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    ResourceExhausted(String),
+    #[error("upload cancelled: {0}")]
+    Cancelled(String),
+    #[error("stored data is damaged: {0}")]
+    DataLoss(String),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Blob(BlobError),
+    #[error(transparent)]
+    Catalog(CatalogError),
+    #[error(transparent)]
+    Index(IndexError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl CoreError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::AlreadyExists(_) => ErrorCode::AlreadyExists,
+            Self::ResourceExhausted(_) => ErrorCode::ResourceExhausted,
+            Self::Cancelled(_) => ErrorCode::Cancelled,
+            Self::DataLoss(_) => ErrorCode::DataLoss,
+            Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::Blob(e) => match e {
+                BlobError::NotFound(_)
+                | BlobError::Corrupt { .. }
+                | BlobError::WrongSize { .. } => ErrorCode::DataLoss,
+                BlobError::TooLarge { .. } => ErrorCode::ResourceExhausted,
+                BlobError::Store { .. } | BlobError::Io(_) => ErrorCode::Unavailable,
+                BlobError::Config(_) => ErrorCode::Internal,
+            },
+            Self::Catalog(e) => match e {
+                CatalogError::CaseExists(_) => ErrorCode::AlreadyExists,
+                CatalogError::CaseNotFound(_) | CatalogError::DocumentNotFound(_) => {
+                    ErrorCode::NotFound
+                }
+                CatalogError::Corrupt { .. } => ErrorCode::DataLoss,
+                CatalogError::Db(_) => ErrorCode::Internal,
+            },
+            Self::Index(IndexError::BadQuery(_)) => ErrorCode::InvalidArgument,
+            Self::Index(_) | Self::Config(_) | Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// What a client may be shown: the message for errors about its request,
+    /// a generic text for internal ones (which are logged in full).
+    pub fn client_message(&self) -> String {
+        match self.code() {
+            ErrorCode::Internal => "internal error".to_owned(),
+            ErrorCode::Unavailable => "storage is temporarily unavailable; retry later".to_owned(),
+            _ => self.to_string(),
+        }
+    }
+}
+
+impl From<BlobError> for CoreError {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::TooLarge { limit } => {
+                Self::ResourceExhausted(format!("upload exceeds the limit of {limit} bytes"))
+            }
+            BlobError::NotFound(hash) => {
+                Self::DataLoss(format!("blob {hash} is missing from storage"))
+            }
+            other => Self::Blob(other),
+        }
+    }
+}
+
+impl From<CatalogError> for CoreError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::CaseExists(n) => {
+                Self::AlreadyExists(format!("a case with number {n} already exists"))
+            }
+            other => Self::Catalog(other),
+        }
+    }
+}
+
+impl From<IndexError> for CoreError {
+    fn from(e: IndexError) -> Self {
+        match e {
+            IndexError::BadQuery(m) => Self::InvalidArgument(format!("invalid search query: {m}")),
+            other => Self::Index(other),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for CoreError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::Internal(format!("background task failed: {e}"))
+    }
+}

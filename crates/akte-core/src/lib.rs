@@ -1,0 +1,14 @@
+//! The akte document store: cases, ingest of documents (content-addressed
+//! blobs plus catalog rows), verified retrieval and German full-text search.
+
+pub mod config;
+mod error;
+mod indexer;
+mod store;
+
+pub use config::{Config, Settings};
+pub use error::{CoreError, ErrorCode, Result};
+pub use store::{
+    CaseView, DocumentPage, NewCase, SearchPage, SearchRequest, SearchResultHit, Store,
+    UploadHeader,
+};

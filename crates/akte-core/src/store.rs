@@ -1,0 +1,588 @@
+use std::path::Path;
+use std::sync::Arc;
+
+use akte_blob::{open_object_store, BlobStore};
+use akte_catalog::Catalog;
+use akte_index::{SearchIndex, SearchQuery};
+use akte_types::{
+    now_millis, Case, CaseId, CaseNumber, ContentHash, Document, DocumentId, IdGenerator,
+    IndexState, UnixMillis,
+};
+use bytes::Bytes;
+use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+use tokio::sync::Notify;
+
+use crate::{CoreError, Result, Settings};
+
+/// Longest accepted title, file name, document type, source, site, party (bytes).
+const MAX_FIELD: usize = 1024;
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// Input of [`Store::create_case`].
+#[derive(Clone, Debug, Default)]
+pub struct NewCase {
+    pub case_number: String,
+    pub title: String,
+    pub site: String,
+    pub team: Option<String>,
+    pub parties: Vec<String>,
+}
+
+/// A case with its current number of documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseView {
+    pub case: Case,
+    pub document_count: u64,
+}
+
+/// The first message of an upload.
+#[derive(Clone, Debug, Default)]
+pub struct UploadHeader {
+    pub case_number: String,
+    pub title: String,
+    pub document_type: String,
+    pub media_type: String,
+    pub filename: String,
+    pub source: String,
+    pub received_at: Option<UnixMillis>,
+    pub expected_sha256: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DocumentPage {
+    pub documents: Vec<Document>,
+    pub next_page_token: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub case_number: Option<String>,
+    pub site: Option<String>,
+    pub document_type: Option<String>,
+    pub received_from: Option<UnixMillis>,
+    pub received_to: Option<UnixMillis>,
+    pub limit: usize,
+    pub page_token: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SearchResultHit {
+    pub document: Document,
+    pub score: f32,
+    pub snippet: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SearchPage {
+    pub hits: Vec<SearchResultHit>,
+    pub total_hits: u64,
+    pub next_page_token: String,
+}
+
+pub(crate) struct Inner {
+    pub(crate) settings: Settings,
+    pub(crate) catalog: Catalog,
+    pub(crate) blobs: BlobStore,
+    pub(crate) index: SearchIndex,
+    pub(crate) ids: IdGenerator,
+    pub(crate) index_wakeup: Notify,
+}
+
+/// The store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("data_dir", &self.inner.settings.data_dir)
+            .finish()
+    }
+}
+
+fn check_len(field: &str, value: &str) -> Result<()> {
+    if value.len() > MAX_FIELD {
+        return Err(CoreError::InvalidArgument(format!(
+            "{field} is longer than {MAX_FIELD} bytes"
+        )));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(CoreError::InvalidArgument(format!(
+            "{field} contains control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The last component of a client-supplied path, without control characters.
+fn clean_filename(name: &str) -> Result<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    check_len("filename", base)?;
+    Ok(base.to_owned())
+}
+
+fn page_size(requested: usize) -> usize {
+    match requested {
+        0 => DEFAULT_PAGE_SIZE,
+        n => n.min(MAX_PAGE_SIZE),
+    }
+}
+
+fn bad_token() -> CoreError {
+    CoreError::InvalidArgument(
+        "invalid page_token: pass the next_page_token of a previous response".into(),
+    )
+}
+
+impl Store {
+    /// Opens the store under the settings' data directory: catalog, index,
+    /// staging area and (by default) the blob directory.
+    pub fn open(settings: Settings) -> Result<Self> {
+        let data = settings.data_dir.clone();
+        std::fs::create_dir_all(&data)
+            .map_err(|e| CoreError::Config(format!("data_dir {}: {e}", data.display())))?;
+        let object_store = open_object_store(
+            &settings.storage_url,
+            &settings.storage_options,
+            &data.join("objects"),
+        )
+        .map_err(|e| CoreError::Config(e.to_string()))?;
+        let blobs = BlobStore::new(object_store, data.join("staging"))?
+            .with_inline_limit(settings.inline_upload_bytes);
+        let catalog = Catalog::open(&data.join("catalog"))?;
+        let index = SearchIndex::open(&data.join("index"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                settings,
+                catalog,
+                blobs,
+                index,
+                ids: IdGenerator::new(),
+                index_wakeup: Notify::new(),
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.inner.catalog
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.inner.blobs
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.settings.data_dir
+    }
+
+    /// Runs blocking catalog or index work off the async executor.
+    pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || f(&inner)).await?
+    }
+
+    pub fn parse_case_number(&self, input: &str) -> Result<CaseNumber> {
+        self.inner
+            .settings
+            .case_numbers
+            .parse(input)
+            .map_err(|e| CoreError::InvalidArgument(e.to_string()))
+    }
+
+    // ------------------------------------------------------------ cases
+
+    pub async fn create_case(&self, input: NewCase) -> Result<CaseView> {
+        let case_number = self.parse_case_number(&input.case_number)?;
+        let site = input.site.trim().to_owned();
+        if site.is_empty() {
+            return Err(CoreError::InvalidArgument("site is required".into()));
+        }
+        check_len("site", &site)?;
+        check_len("title", &input.title)?;
+        let team = input
+            .team
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        if let Some(t) = &team {
+            check_len("team", t)?;
+        }
+        if input.parties.len() > 64 {
+            return Err(CoreError::InvalidArgument("at most 64 parties".into()));
+        }
+        for p in &input.parties {
+            check_len("party", p)?;
+        }
+        let case = Case {
+            case_id: self.inner.ids.case_id(),
+            case_number,
+            title: input.title.trim().to_owned(),
+            site,
+            team,
+            parties: input.parties.iter().map(|p| p.trim().to_owned()).collect(),
+            created_at: now_millis(),
+        };
+        let stored = case.clone();
+        self.blocking(move |inner| Ok(inner.catalog.create_case(&stored)?))
+            .await?;
+        tracing::info!(case_id = %case.case_id, case_number = %case.case_number, site = %case.site, "case created");
+        Ok(CaseView {
+            case,
+            document_count: 0,
+        })
+    }
+
+    fn view(inner: &Inner, case: Case) -> Result<CaseView> {
+        let document_count = inner.catalog.case_document_count(case.case_id)?;
+        Ok(CaseView {
+            case,
+            document_count,
+        })
+    }
+
+    pub async fn get_case_by_id(&self, id: &str) -> Result<CaseView> {
+        let id: CaseId = id
+            .parse()
+            .map_err(|e: akte_types::IdParseError| CoreError::InvalidArgument(e.to_string()))?;
+        self.blocking(move |inner| match inner.catalog.get_case(id)? {
+            Some(case) => Self::view(inner, case),
+            None => Err(CoreError::NotFound(format!("case {id} not found"))),
+        })
+        .await
+    }
+
+    pub async fn get_case_by_number(&self, number: &str) -> Result<CaseView> {
+        let number = self.parse_case_number(number)?;
+        self.blocking(
+            move |inner| match inner.catalog.get_case_by_number(&number)? {
+                Some(case) => Self::view(inner, case),
+                None => Err(CoreError::NotFound(format!("case {number} not found"))),
+            },
+        )
+        .await
+    }
+
+    /// Cases ordered by number, optionally of one site. The page token is the
+    /// last case number of the previous page.
+    pub async fn list_cases(
+        &self,
+        site: &str,
+        size: usize,
+        token: &str,
+    ) -> Result<(Vec<CaseView>, String)> {
+        let site = Some(site.trim().to_owned()).filter(|s| !s.is_empty());
+        let after = if token.is_empty() {
+            None
+        } else {
+            let raw = hex::decode(token).map_err(|_| bad_token())?;
+            let s = String::from_utf8(raw).map_err(|_| bad_token())?;
+            Some(CaseNumber::from_stored(s))
+        };
+        let size = page_size(size);
+        self.blocking(move |inner| {
+            let cases = inner
+                .catalog
+                .list_cases(site.as_deref(), after.as_ref(), size + 1)?;
+            let more = cases.len() > size;
+            let views = cases
+                .into_iter()
+                .take(size)
+                .map(|c| Self::view(inner, c))
+                .collect::<Result<Vec<_>>>()?;
+            let next = match views.last() {
+                Some(v) if more => hex::encode(v.case.case_number.as_str()),
+                _ => String::new(),
+            };
+            Ok((views, next))
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ documents
+
+    /// Stores a document from its header and a stream of content chunks. Returns
+    /// once the blob and the catalog row are durable. If the stream fails or
+    /// is dropped, nothing becomes visible and staging data is removed.
+    pub async fn upload<S>(&self, header: UploadHeader, chunks: S) -> Result<Document>
+    where
+        S: Stream<Item = Result<Bytes>> + Send,
+    {
+        let settings = &self.inner.settings;
+        let case_number = self.parse_case_number(&header.case_number)?;
+        let expected = match header.expected_sha256.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(h) => Some(
+                h.to_ascii_lowercase()
+                    .parse::<ContentHash>()
+                    .map_err(|e| CoreError::InvalidArgument(format!("expected_sha256: {e}")))?,
+            ),
+        };
+        check_len("title", &header.title)?;
+        check_len("document_type", &header.document_type)?;
+        check_len("source", &header.source)?;
+        let filename = clean_filename(&header.filename)?;
+        let declared = header.media_type.trim().to_owned();
+        if !declared.is_empty() {
+            let canonical = akte_extract::canonical_media_type(&declared);
+            if !settings.allowed_media.contains(&canonical) {
+                return Err(CoreError::InvalidArgument(
+                    akte_extract::MediaError::NotAllowed {
+                        declared: canonical,
+                        allowed: settings.allowed_media.clone(),
+                    }
+                    .to_string(),
+                ));
+            }
+        }
+        let lookup = case_number.clone();
+        let case = self
+            .blocking(move |inner| Ok(inner.catalog.get_case_by_number(&lookup)?))
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("case {case_number} not found")))?;
+
+        // Receive: hash while writing, keep the first bytes for type detection.
+        let mut writer = self.inner.blobs.writer(settings.max_upload_bytes);
+        let mut head: Vec<u8> = Vec::new();
+        let mut chunks = std::pin::pin!(chunks);
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            if head.len() < akte_extract::HEAD_LEN {
+                let take = (akte_extract::HEAD_LEN - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
+            writer.write(&chunk).await?;
+        }
+        if writer.size() == 0 {
+            return Err(CoreError::InvalidArgument(
+                "the upload has no content".into(),
+            ));
+        }
+        let media_type = akte_extract::verify_declared(&declared, &head, &settings.allowed_media)
+            .map_err(|e| CoreError::InvalidArgument(e.to_string()))?;
+        let staged = writer.finish().await?;
+        if let Some(expected) = expected {
+            if expected != staged.hash() {
+                return Err(CoreError::InvalidArgument(format!(
+                    "content hashes to {}, not to the expected_sha256 {expected}",
+                    staged.hash()
+                )));
+            }
+        }
+
+        let now = now_millis();
+        let doc = Document {
+            document_id: self.inner.ids.document_id(),
+            case_id: case.case_id,
+            case_number: case.case_number.clone(),
+            site: case.site.clone(),
+            sha256: staged.hash(),
+            size_bytes: staged.size(),
+            media_type,
+            filename,
+            title: header.title.trim().to_owned(),
+            document_type: header.document_type.trim().to_owned(),
+            source: header.source.trim().to_owned(),
+            received_at: header.received_at.unwrap_or(now),
+            created_at: now,
+            index_state: IndexState::Pending,
+            index_error: None,
+        };
+
+        // From here on the client no longer matters: finish durably even if it
+        // goes away, so that a blob is never left half-committed.
+        let store = self.clone();
+        let task_doc = doc.clone();
+        tokio::spawn(async move {
+            let new_blob = store.inner.blobs.commit(&staged).await?;
+            drop(staged);
+            let committed = task_doc.clone();
+            store
+                .blocking(move |inner| Ok(inner.catalog.insert_document(&committed)?))
+                .await?;
+            store.inner.index_wakeup.notify_one();
+            tracing::info!(
+                document_id = %task_doc.document_id,
+                case_number = %task_doc.case_number,
+                sha256 = %task_doc.sha256,
+                size = task_doc.size_bytes,
+                new_blob,
+                "document stored"
+            );
+            Ok::<_, CoreError>(())
+        })
+        .await??;
+        Ok(doc)
+    }
+
+    fn parse_document_id(id: &str) -> Result<DocumentId> {
+        id.parse()
+            .map_err(|e: akte_types::IdParseError| CoreError::InvalidArgument(e.to_string()))
+    }
+
+    pub async fn get_document(&self, id: &str) -> Result<Document> {
+        let id = Self::parse_document_id(id)?;
+        self.blocking(move |inner| {
+            inner
+                .catalog
+                .get_document(id)?
+                .ok_or_else(|| CoreError::NotFound(format!("document {id} not found")))
+        })
+        .await
+    }
+
+    /// The document and a stream of its bytes (or of the range `offset`,
+    /// `length`), verified against its SHA-256; a mismatch ends the stream
+    /// with a DATA_LOSS error before the last chunk.
+    pub async fn download(
+        &self,
+        id: &str,
+        offset: Option<u64>,
+        length: Option<u64>,
+    ) -> Result<(Document, BoxStream<'static, Result<Bytes>>)> {
+        let doc = self.get_document(id).await?;
+        let start = offset.unwrap_or(0);
+        if start > doc.size_bytes {
+            return Err(CoreError::InvalidArgument(format!(
+                "offset {start} is beyond the end of the document ({} bytes)",
+                doc.size_bytes
+            )));
+        }
+        let end = match length {
+            Some(len) => start.saturating_add(len).min(doc.size_bytes),
+            None => doc.size_bytes,
+        };
+        let range = (start != 0 || end != doc.size_bytes).then_some(start..end);
+        let stream = self
+            .inner
+            .blobs
+            .read(doc.sha256, doc.size_bytes, range)
+            .await?;
+        let document_id = doc.document_id;
+        let stream = stream
+            .map_err(move |e| {
+                let e = CoreError::from(e);
+                if e.code() == crate::ErrorCode::DataLoss {
+                    tracing::error!(%document_id, error = %e, "stored blob failed verification");
+                }
+                e
+            })
+            .boxed();
+        Ok((doc, stream))
+    }
+
+    /// Documents of a case (by id or number), newest first.
+    pub async fn list_case_documents(
+        &self,
+        case_id: Option<&str>,
+        case_number: Option<&str>,
+        size: usize,
+        token: &str,
+    ) -> Result<DocumentPage> {
+        let case = match (case_id, case_number) {
+            (Some(id), _) if !id.is_empty() => self.get_case_by_id(id).await?,
+            (_, Some(n)) if !n.is_empty() => self.get_case_by_number(n).await?,
+            _ => {
+                return Err(CoreError::InvalidArgument(
+                    "case_id or case_number is required".into(),
+                ))
+            }
+        };
+        let after = if token.is_empty() {
+            None
+        } else {
+            Some(token.parse::<DocumentId>().map_err(|_| bad_token())?)
+        };
+        let size = page_size(size);
+        let case_id = case.case.case_id;
+        self.blocking(move |inner| {
+            let mut documents = inner
+                .catalog
+                .list_case_documents(case_id, after, size + 1)?;
+            let more = documents.len() > size;
+            documents.truncate(size);
+            let next_page_token = match documents.last() {
+                Some(d) if more => d.document_id.to_string(),
+                _ => String::new(),
+            };
+            Ok(DocumentPage {
+                documents,
+                next_page_token,
+            })
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ search
+
+    pub async fn search(&self, req: SearchRequest) -> Result<SearchPage> {
+        let offset = if req.page_token.is_empty() {
+            0
+        } else {
+            req.page_token.parse::<usize>().map_err(|_| bad_token())?
+        };
+        let limit = match req.limit {
+            0 => 20,
+            n => n.min(MAX_PAGE_SIZE),
+        };
+        let nonempty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let case_number = match nonempty(req.case_number) {
+            Some(n) => Some(self.parse_case_number(&n)?.as_str().to_owned()),
+            None => None,
+        };
+        if req.query.len() > 4096 {
+            return Err(CoreError::InvalidArgument(
+                "query is longer than 4096 bytes".into(),
+            ));
+        }
+        let query = SearchQuery {
+            text: req.query,
+            case_number,
+            site: nonempty(req.site),
+            document_type: nonempty(req.document_type),
+            received_from: req.received_from,
+            received_to: req.received_to,
+            offset,
+            limit,
+        };
+        self.blocking(move |inner| {
+            let results = inner.index.search(&query)?;
+            let mut hits = Vec::with_capacity(results.hits.len());
+            for hit in results.hits {
+                let Ok(id) = hit.document_id.parse::<DocumentId>() else {
+                    continue;
+                };
+                // The index may briefly know a document the catalog no longer has.
+                if let Some(document) = inner.catalog.get_document(id)? {
+                    hits.push(SearchResultHit {
+                        document,
+                        score: hit.score,
+                        snippet: hit.snippet,
+                    });
+                }
+            }
+            let next = offset + limit;
+            let next_page_token = if next < results.total {
+                next.to_string()
+            } else {
+                String::new()
+            };
+            Ok(SearchPage {
+                hits,
+                total_hits: results.total as u64,
+                next_page_token,
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,177 @@
+//! Text from stored content, for the index.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use wait_timeout::ChildExt;
+
+use crate::media::{DOCX, EMAIL, JPEG, ODT, PDF, PNG, TEXT, TIFF};
+
+/// Extracted text beyond this many bytes is cut off (at a character boundary).
+pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
+/// Longest a PDF text extraction may run.
+const PDF_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What extraction found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Extracted {
+    /// The text of the document (may be empty).
+    Text(String),
+    /// An image, or a PDF without a text layer: the text must be recognised (OCR).
+    NeedsOcr,
+    /// A format whose text is not extracted (office documents).
+    NotExtracted,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("pdftotext (poppler-utils) is not installed")]
+    PdfToolMissing,
+    #[error("the PDF could not be read: {0}")]
+    BadPdf(String),
+    #[error("reading the PDF took longer than {0:?}")]
+    Timeout(Duration),
+    #[error("text extraction i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Extracts the text of `content` of the (verified) `media_type`. Blocking:
+/// run it off the async executor.
+pub fn extract(media_type: &str, content: &[u8]) -> Result<Extracted, ExtractError> {
+    match media_type {
+        TEXT | EMAIL => Ok(Extracted::Text(decode_text(content))),
+        PDF => pdf_text(content),
+        TIFF | PNG | JPEG => Ok(Extracted::NeedsOcr),
+        DOCX | ODT => Ok(Extracted::NotExtracted),
+        _ => Ok(Extracted::NotExtracted),
+    }
+}
+
+/// UTF-8 (with or without byte-order mark), else Windows-1252, a superset of
+/// the printable Latin-1 range.
+fn decode_text(content: &[u8]) -> String {
+    let content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
+    let content = &content[..content.len().min(MAX_TEXT_BYTES)];
+    match std::str::from_utf8(content) {
+        Ok(s) => s.to_owned(),
+        Err(e) if e.error_len().is_none() => {
+            // Cut inside the last character by the size limit.
+            String::from_utf8_lossy(&content[..e.valid_up_to()]).into_owned()
+        }
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(content)
+            .0
+            .into_owned(),
+    }
+}
+
+fn truncate(mut s: String) -> String {
+    if s.len() > MAX_TEXT_BYTES {
+        let mut cut = MAX_TEXT_BYTES;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+    s
+}
+
+fn pdf_text(content: &[u8]) -> Result<Extracted, ExtractError> {
+    let mut file = tempfile::Builder::new()
+        .prefix("akte-pdf")
+        .suffix(".pdf")
+        .tempfile()?;
+    file.write_all(content)?;
+    file.flush()?;
+    let mut child = match Command::new("pdftotext")
+        .args(["-q", "-enc", "UTF-8"])
+        .arg(file.path())
+        .arg("-")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ExtractError::PdfToolMissing)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stdout"))?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let res = (&mut stdout)
+            .take(MAX_TEXT_BYTES as u64 + 4)
+            .read_to_end(&mut out);
+        // Drain the rest so that the child never blocks on a full pipe.
+        let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        res.map(|_| out)
+    });
+    let status = match child.wait_timeout(PDF_TIMEOUT)? {
+        Some(status) => status,
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ExtractError::Timeout(PDF_TIMEOUT));
+        }
+    };
+    let out = reader
+        .join()
+        .map_err(|_| std::io::Error::other("pdf reader thread failed"))??;
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let reason = err.lines().next().unwrap_or("pdftotext failed").to_owned();
+        return Err(ExtractError::BadPdf(format!("{reason} ({status})")));
+    }
+    let text = truncate(String::from_utf8_lossy(&out).into_owned());
+    if text.chars().all(|c| c.is_whitespace() || c == '\u{c}') {
+        Ok(Extracted::NeedsOcr)
+    } else {
+        Ok(Extracted::Text(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_in_utf8_and_latin1() {
+        assert_eq!(
+            extract(TEXT, "Grüße".as_bytes()).unwrap(),
+            Extracted::Text("Grüße".into())
+        );
+        assert_eq!(
+            extract(TEXT, b"\xEF\xBB\xBFHallo").unwrap(),
+            Extracted::Text("Hallo".into())
+        );
+        assert_eq!(
+            extract(TEXT, b"Gr\xfc\xdfe").unwrap(),
+            Extracted::Text("Grüße".into())
+        );
+    }
+
+    #[test]
+    fn images_need_ocr_and_office_is_not_extracted() {
+        assert_eq!(extract(PNG, b"\x89PNG").unwrap(), Extracted::NeedsOcr);
+        assert_eq!(extract(DOCX, b"PK").unwrap(), Extracted::NotExtracted);
+    }
+
+    #[test]
+    fn broken_pdf_is_an_error_not_a_panic() {
+        match extract(PDF, b"%PDF-1.4 garbage") {
+            Err(ExtractError::BadPdf(_)) | Err(ExtractError::PdfToolMissing) => {}
+            // pdftotext may also print nothing for garbage and succeed.
+            Ok(Extracted::NeedsOcr) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

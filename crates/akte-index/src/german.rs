@@ -1,0 +1,170 @@
+//! German analysis: lower case, umlaut digraphs (ae, oe, ue) read as umlauts,
+//! Snowball German stemming (which folds umlauts and ß), then ASCII folding of
+//! any remaining accents. "Beschäftigte", "Beschäftigten" and "Beschaeftigte"
+//! all become `beschaftigt`.
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+};
+
+/// Name under which the analyzer is registered.
+pub const GERMAN: &str = "akte_de";
+
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(80))
+        .filter(LowerCaser)
+        .filter(UmlautDigraphs)
+        .filter(Stemmer::new(Language::German))
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Rewrites `ae`, `oe`, `ue` as `ä`, `ö`, `ü` (as typed where umlauts are not
+/// available), except `ue` after `q` or a `u` between vowels ("Frauen"), like
+/// Snowball's german2 variant. Expects lower-case input.
+#[derive(Clone, Copy)]
+pub struct UmlautDigraphs;
+
+pub(crate) fn fold_digraphs(text: &str, out: &mut String) {
+    out.clear();
+    let chars: Vec<char> = text.chars().collect();
+    let is_vowel = |c: char| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'ä' | 'ö' | 'ü');
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next_is_e = chars.get(i + 1) == Some(&'e');
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let replacement = match c {
+            'a' if next_is_e => Some('ä'),
+            'o' if next_is_e => Some('ö'),
+            'u' if next_is_e && prev != Some('q') && !prev.is_some_and(is_vowel) => Some('ü'),
+            _ => None,
+        };
+        match replacement {
+            Some(r) => {
+                out.push(r);
+                i += 2;
+            }
+            None => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+impl TokenFilter for UmlautDigraphs {
+    type Tokenizer<T: Tokenizer> = DigraphFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> DigraphFilter<T> {
+        DigraphFilter {
+            inner: tokenizer,
+            buffer: String::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct DigraphFilter<T> {
+    inner: T,
+    buffer: String,
+}
+
+impl<T: Tokenizer> Tokenizer for DigraphFilter<T> {
+    type TokenStream<'a> = DigraphStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        DigraphStream {
+            tail: self.inner.token_stream(text),
+            buffer: &mut self.buffer,
+        }
+    }
+}
+
+pub struct DigraphStream<'a, T> {
+    tail: T,
+    buffer: &'a mut String,
+}
+
+impl<T: TokenStream> TokenStream for DigraphStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let text = &self.tail.token().text;
+        if text.contains("ae") || text.contains("oe") || text.contains("ue") {
+            fold_digraphs(text, self.buffer);
+            std::mem::swap(&mut self.tail.token_mut().text, self.buffer);
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<String> {
+        let mut a = analyzer();
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn inflections_and_spellings_meet() {
+        let forms = [
+            "Beschäftigte",
+            "Beschäftigten",
+            "Beschaeftigte",
+            "BESCHÄFTIGTEN",
+            "beschaeftigten",
+        ];
+        let first = tokens(forms[0]);
+        assert_eq!(first.len(), 1);
+        for f in forms {
+            assert_eq!(tokens(f), first, "{f}");
+        }
+    }
+
+    #[test]
+    fn sharp_s_and_accents() {
+        assert_eq!(tokens("Straße"), tokens("Strasse"));
+        assert_eq!(tokens("Müller"), tokens("Mueller"));
+        assert_eq!(tokens("José"), tokens("Jose"));
+        assert_eq!(tokens("Bescheide"), tokens("Bescheid"));
+    }
+
+    #[test]
+    fn u_between_vowels_and_after_q_stays() {
+        let mut s = String::new();
+        fold_digraphs("frauen", &mut s);
+        assert_eq!(s, "frauen");
+        fold_digraphs("quelle", &mut s);
+        assert_eq!(s, "quelle");
+        fold_digraphs("gruen", &mut s);
+        assert_eq!(s, "grün");
+    }
+
+    #[test]
+    fn compounds_are_single_tokens() {
+        assert_eq!(tokens("Weiterbewilligungsantrag").len(), 1);
+        assert_eq!(
+            tokens("12345BG0012345 Antrag"),
+            vec!["12345bg0012345".to_string(), "antrag".to_string()]
+        );
+    }
+}

@@ -1,0 +1,301 @@
+//! The full-text index of akte: a Tantivy index derived from the catalog, with
+//! German analysis. It can always be rebuilt from the catalog.
+
+mod german;
+
+use std::ops::Bound;
+use std::path::Path;
+
+use akte_types::UnixMillis;
+use std::sync::Mutex;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST,
+    INDEXED, STORED, STRING,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+
+pub use german::{analyzer, GERMAN};
+
+pub type Result<T, E = IndexError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("cannot understand the query: {0}")]
+    BadQuery(String),
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Open(#[from] tantivy::directory::error::OpenDirectoryError),
+    #[error("search index: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One document as the index sees it.
+#[derive(Clone, Debug, Default)]
+pub struct IndexDoc {
+    pub document_id: String,
+    pub case_number: String,
+    pub site: String,
+    pub document_type: String,
+    pub received_at: UnixMillis,
+    pub title: String,
+    pub filename: String,
+    pub body: String,
+}
+
+/// A search with its filters and page.
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub case_number: Option<String>,
+    pub site: Option<String>,
+    pub document_type: Option<String>,
+    pub received_from: Option<UnixMillis>,
+    pub received_to: Option<UnixMillis>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchHit {
+    pub document_id: String,
+    pub case_number: String,
+    pub score: f32,
+    pub snippet: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub total: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    document_id: Field,
+    case_number: Field,
+    site: Field,
+    document_type: Field,
+    received_at: Field,
+    title: Field,
+    filename: Field,
+    body: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(GERMAN)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        document_id: b.add_text_field("document_id", STRING | STORED),
+        case_number: b.add_text_field("case_number", STRING | STORED),
+        site: b.add_text_field("site", STRING),
+        document_type: b.add_text_field("document_type", STRING),
+        received_at: b.add_i64_field("received_at", INDEXED | FAST),
+        title: b.add_text_field("title", text.clone()),
+        filename: b.add_text_field("filename", text.clone()),
+        body: b.add_text_field("body", text),
+    };
+    (b.build(), fields)
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+/// Memory for the indexing thread's buffer.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it if missing. An index with another
+    /// schema (from another version) is an error: rebuild it (`akte reindex`).
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir)?;
+        let index = Index::open_or_create(directory, schema)?;
+        Self::with_index(index, fields)
+    }
+
+    /// A throw-away index in memory.
+    pub fn in_memory() -> Result<Self> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self> {
+        index.tokenizers().register(GERMAN, analyzer());
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        // A panic while holding the lock leaves the writer usable: tantivy's
+        // writer keeps its own consistency, uncommitted work is simply redone.
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds or replaces documents; visible after [`SearchIndex::commit`].
+    pub fn upsert(&self, docs: &[IndexDoc]) -> Result<()> {
+        let f = self.fields;
+        let writer = self.writer();
+        for d in docs {
+            writer.delete_term(Term::from_field_text(f.document_id, &d.document_id));
+            writer.add_document(doc!(
+                f.document_id => d.document_id.as_str(),
+                f.case_number => d.case_number.as_str(),
+                f.site => d.site.as_str(),
+                f.document_type => d.document_type.as_str(),
+                f.received_at => d.received_at,
+                f.title => d.title.as_str(),
+                f.filename => d.filename.as_str(),
+                f.body => d.body.as_str(),
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Removes a document; effective after [`SearchIndex::commit`].
+    pub fn remove(&self, document_id: &str) {
+        self.writer()
+            .delete_term(Term::from_field_text(self.fields.document_id, document_id));
+    }
+
+    /// Removes every document; effective after [`SearchIndex::commit`].
+    pub fn clear(&self) -> Result<()> {
+        self.writer().delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes all changes durable and visible to searches.
+    pub fn commit(&self) -> Result<()> {
+        self.writer().commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let text = q.text.trim();
+        let text_query = if text.is_empty() {
+            None
+        } else {
+            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.filename, f.body]);
+            parser.set_conjunction_by_default();
+            parser.set_field_boost(f.title, 2.0);
+            let parsed = parser
+                .parse_query(text)
+                .map_err(|e| IndexError::BadQuery(e.to_string()))?;
+            clauses.push((Occur::Must, parsed.box_clone()));
+            Some(parsed)
+        };
+        let exact = |field: Field, value: &Option<String>| {
+            value.as_ref().map(|v| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(field, v),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Must, q)
+            })
+        };
+        clauses.extend(exact(f.case_number, &q.case_number));
+        clauses.extend(exact(f.site, &q.site));
+        clauses.extend(exact(f.document_type, &q.document_type));
+        if q.received_from.is_some() || q.received_to.is_some() {
+            let lower = q.received_from.map_or(Bound::Unbounded, |t| {
+                Bound::Included(Term::from_field_i64(f.received_at, t))
+            });
+            let upper = q.received_to.map_or(Bound::Unbounded, |t| {
+                Bound::Excluded(Term::from_field_i64(f.received_at, t))
+            });
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        if clauses.is_empty() {
+            return Err(IndexError::BadQuery(
+                "the query is empty and no filter is set".into(),
+            ));
+        }
+        if text_query.is_none() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        let query = BooleanQuery::new(clauses);
+
+        let searcher = self.reader.searcher();
+        let limit = q.limit.max(1);
+        let (top, total) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(q.offset)
+                    .order_by_score(),
+                Count,
+            ),
+        )?;
+        let snippets = match &text_query {
+            Some(tq) => {
+                let mut g = SnippetGenerator::create(&searcher, &**tq, f.body)?;
+                g.set_max_num_chars(240);
+                Some(g)
+            }
+            None => None,
+        };
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let stored: TantivyDocument = searcher.doc(addr)?;
+            let get = |field: Field| {
+                stored
+                    .get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let snippet = match &snippets {
+                Some(g) => g.snippet_from_doc(&stored).to_html(),
+                None => String::new(),
+            };
+            hits.push(SearchHit {
+                document_id: get(f.document_id),
+                case_number: get(f.case_number),
+                score,
+                snippet,
+            });
+        }
+        Ok(SearchResults { hits, total })
+    }
+}
+
+#[cfg(test)]
+mod tests;

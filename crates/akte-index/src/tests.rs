@@ -1,0 +1,186 @@
+use super::*;
+
+fn doc(id: &str, case: &str, site: &str, received_at: i64, body: &str) -> IndexDoc {
+    IndexDoc {
+        document_id: id.into(),
+        case_number: case.into(),
+        site: site.into(),
+        document_type: "Antrag".into(),
+        received_at,
+        title: format!("Dokument {id}"),
+        filename: format!("{id}.txt"),
+        body: body.into(),
+    }
+}
+
+fn ids(r: &SearchResults) -> Vec<&str> {
+    let mut v: Vec<&str> = r.hits.iter().map(|h| h.document_id.as_str()).collect();
+    v.sort_unstable();
+    v
+}
+
+fn query(text: &str) -> SearchQuery {
+    SearchQuery {
+        text: text.into(),
+        limit: 10,
+        ..Default::default()
+    }
+}
+
+fn sample() -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[
+            doc(
+                "a",
+                "12345BG0000001",
+                "Nord",
+                1_000,
+                "Die Beschäftigten erhalten einen Bescheid über den Weiterbewilligungsantrag.",
+            ),
+            doc(
+                "b",
+                "12345BG0000002",
+                "Süd",
+                2_000,
+                "Nachweis der Beschaeftigte bei der Firma Müller GmbH.",
+            ),
+            doc(
+                "c",
+                "12345BG0000003",
+                "Nord",
+                3_000,
+                "Mietvertrag und Nebenkostenabrechnung für die Wohnung.",
+            ),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+    index
+}
+
+#[test]
+fn german_forms_are_found() {
+    let index = sample();
+    assert_eq!(
+        ids(&index.search(&query("Beschäftigte")).unwrap()),
+        ["a", "b"]
+    );
+    assert_eq!(
+        ids(&index.search(&query("beschaeftigten")).unwrap()),
+        ["a", "b"]
+    );
+    assert_eq!(ids(&index.search(&query("Mueller")).unwrap()), ["b"]);
+    assert_eq!(
+        ids(&index.search(&query("Weiterbewilligungsanträge")).unwrap()),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        ids(&index.search(&query("weiterbewilligungsantrag")).unwrap()),
+        ["a"]
+    );
+}
+
+#[test]
+fn operators_phrases_and_filters() {
+    let index = sample();
+    assert_eq!(
+        ids(&index.search(&query("Beschäftigte Bescheid")).unwrap()),
+        ["a"]
+    );
+    assert_eq!(
+        ids(&index.search(&query("Bescheid OR Mietvertrag")).unwrap()),
+        ["a", "c"]
+    );
+    assert_eq!(
+        ids(&index.search(&query("Beschäftigte AND NOT Firma")).unwrap()),
+        ["a"]
+    );
+    assert_eq!(
+        ids(&index.search(&query("Beschäftigte -Firma")).unwrap()),
+        ["a"]
+    );
+    assert_eq!(
+        ids(&index.search(&query("\"Firma Müller\"")).unwrap()),
+        ["b"]
+    );
+    assert_eq!(
+        ids(&index.search(&query("\"Müller Firma\"")).unwrap()),
+        Vec::<&str>::new()
+    );
+
+    let mut q = query("Beschäftigte");
+    q.site = Some("Süd".into());
+    assert_eq!(ids(&index.search(&q).unwrap()), ["b"]);
+    let mut q = query("");
+    q.site = Some("Nord".into());
+    assert_eq!(ids(&index.search(&q).unwrap()), ["a", "c"]);
+    let mut q = query("");
+    q.received_from = Some(2_000);
+    q.received_to = Some(3_000);
+    assert_eq!(ids(&index.search(&q).unwrap()), ["b"]);
+    let mut q = query("");
+    q.case_number = Some("12345BG0000003".into());
+    assert_eq!(ids(&index.search(&q).unwrap()), ["c"]);
+}
+
+#[test]
+fn snippets_paging_and_totals() {
+    let index = sample();
+    let r = index.search(&query("Bescheid")).unwrap();
+    assert_eq!(r.total, 1);
+    assert!(
+        r.hits[0].snippet.contains("<b>Bescheid</b>"),
+        "{}",
+        r.hits[0].snippet
+    );
+    assert_eq!(r.hits[0].case_number, "12345BG0000001");
+
+    let mut q = query("Beschäftigte");
+    q.limit = 1;
+    let first = index.search(&q).unwrap();
+    q.offset = 1;
+    let second = index.search(&q).unwrap();
+    assert_eq!(first.total, 2);
+    assert_eq!(first.hits.len(), 1);
+    assert_eq!(second.hits.len(), 1);
+    assert_ne!(first.hits[0].document_id, second.hits[0].document_id);
+}
+
+#[test]
+fn bad_and_empty_queries_are_errors() {
+    let index = sample();
+    assert!(matches!(
+        index.search(&query("")),
+        Err(IndexError::BadQuery(_))
+    ));
+    assert!(matches!(
+        index.search(&query("title:")),
+        Err(IndexError::BadQuery(_))
+    ));
+    assert!(matches!(
+        index.search(&query("nosuchfield:x")),
+        Err(IndexError::BadQuery(_))
+    ));
+}
+
+#[test]
+fn upsert_replaces_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = SearchIndex::open(dir.path()).unwrap();
+        index
+            .upsert(&[doc("a", "1", "Nord", 0, "Wohngeld")])
+            .unwrap();
+        index
+            .upsert(&[doc("a", "1", "Nord", 0, "Kindergeld")])
+            .unwrap();
+        index.commit().unwrap();
+    }
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.num_docs(), 1);
+    assert_eq!(ids(&index.search(&query("Kindergeld")).unwrap()), ["a"]);
+    assert!(index.search(&query("Wohngeld")).unwrap().hits.is_empty());
+    index.remove("a");
+    index.commit().unwrap();
+    assert_eq!(index.num_docs(), 0);
+}

@@ -1,0 +1,130 @@
+//! Conversions between core records and the generated `akte.v1` types.
+
+use akte_core::{CaseView, CoreError, ErrorCode};
+use akte_proto::v1 as pb;
+use akte_types::{Document, IndexState, UnixMillis};
+use tonic::{Code, Status};
+
+/// The one mapping of core errors to gRPC statuses. Internal errors are
+/// logged in full and shown to the client as a generic message.
+pub fn status_from(err: CoreError) -> Status {
+    let code = match err.code() {
+        ErrorCode::NotFound => Code::NotFound,
+        ErrorCode::AlreadyExists => Code::AlreadyExists,
+        ErrorCode::InvalidArgument => Code::InvalidArgument,
+        ErrorCode::PermissionDenied => Code::PermissionDenied,
+        ErrorCode::Unauthenticated => Code::Unauthenticated,
+        ErrorCode::FailedPrecondition => Code::FailedPrecondition,
+        ErrorCode::ResourceExhausted => Code::ResourceExhausted,
+        ErrorCode::Cancelled => Code::Cancelled,
+        ErrorCode::Unavailable => Code::Unavailable,
+        ErrorCode::DataLoss => Code::DataLoss,
+        ErrorCode::Internal => Code::Internal,
+    };
+    if matches!(code, Code::Internal | Code::Unavailable | Code::DataLoss) {
+        tracing::error!(error = %err, ?code, "request failed");
+    }
+    Status::new(code, err.client_message())
+}
+
+pub fn timestamp(ms: UnixMillis) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: ms.div_euclid(1000),
+        nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0),
+    }
+}
+
+/// Milliseconds of a client timestamp; out-of-range values are refused.
+pub fn millis(field: &str, ts: &prost_types::Timestamp) -> Result<UnixMillis, Status> {
+    if !(0..1_000_000_000).contains(&ts.nanos) {
+        return Err(Status::invalid_argument(format!(
+            "{field}: nanos must be within 0..1e9"
+        )));
+    }
+    ts.seconds
+        .checked_mul(1000)
+        .and_then(|ms| ms.checked_add(i64::from(ts.nanos / 1_000_000)))
+        .filter(|ms| ms.abs() < 253_402_300_800_000)
+        .ok_or_else(|| Status::invalid_argument(format!("{field}: timestamp out of range")))
+}
+
+pub fn case(view: CaseView) -> pb::Case {
+    let c = view.case;
+    pb::Case {
+        case_id: c.case_id.to_string(),
+        case_number: c.case_number.to_string(),
+        title: c.title,
+        site: c.site,
+        team: c.team.unwrap_or_default(),
+        parties: c.parties,
+        created_at: Some(timestamp(c.created_at)),
+        document_count: view.document_count,
+    }
+}
+
+pub fn index_state(s: IndexState) -> pb::IndexState {
+    match s {
+        IndexState::Pending => pb::IndexState::Pending,
+        IndexState::Indexed => pb::IndexState::Indexed,
+        IndexState::Failed => pb::IndexState::Failed,
+        IndexState::AwaitingText => pb::IndexState::AwaitingText,
+    }
+}
+
+pub fn document(d: Document) -> pb::Document {
+    pb::Document {
+        document_id: d.document_id.to_string(),
+        case_id: d.case_id.to_string(),
+        case_number: d.case_number.to_string(),
+        sha256: d.sha256.to_hex(),
+        size_bytes: d.size_bytes,
+        media_type: d.media_type,
+        filename: d.filename,
+        title: d.title,
+        document_type: d.document_type,
+        source: d.source,
+        received_at: Some(timestamp(d.received_at)),
+        created_at: Some(timestamp(d.created_at)),
+        index_state: index_state(d.index_state) as i32,
+        index_error: d.index_error.unwrap_or_default(),
+        site: d.site,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip() {
+        for ms in [0, 1, 999, 1_700_000_000_123, -1, -1001] {
+            assert_eq!(millis("t", &timestamp(ms)).unwrap(), ms);
+        }
+        assert!(millis(
+            "t",
+            &prost_types::Timestamp {
+                seconds: i64::MAX,
+                nanos: 0
+            }
+        )
+        .is_err());
+        assert!(millis(
+            "t",
+            &prost_types::Timestamp {
+                seconds: 0,
+                nanos: -1
+            }
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn internal_errors_are_not_shown() {
+        let s = status_from(CoreError::Internal("secret path /x".into()));
+        assert_eq!(s.code(), Code::Internal);
+        assert!(!s.message().contains("secret"));
+        let s = status_from(CoreError::NotFound("case 1 not found".into()));
+        assert_eq!(s.code(), Code::NotFound);
+        assert_eq!(s.message(), "case 1 not found");
+    }
+}

@@ -1,0 +1,77 @@
+//! The gRPC face of akte: the `akte.v1` services over [`akte_core::Store`],
+//! plus health checking and server reflection.
+
+mod convert;
+mod services;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use akte_core::Store;
+use akte_proto::v1::case_service_server::CaseServiceServer;
+use akte_proto::v1::document_service_server::DocumentServiceServer;
+use akte_proto::v1::search_service_server::SearchServiceServer;
+use tokio::net::TcpListener;
+
+pub use convert::status_from;
+pub use services::{CaseApi, DocumentApi, SearchApi};
+
+/// Largest gRPC message accepted (an upload chunk is at most 4 MiB of content).
+pub const MAX_MESSAGE_BYTES: usize = 5 * 1024 * 1024;
+
+/// Serves the API on `listener` until `shutdown` completes, with the indexer
+/// running beside it.
+pub async fn serve(
+    store: Store,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let indexer = store.spawn_indexer();
+
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<DocumentServiceServer<DocumentApi>>()
+        .await;
+    health_reporter
+        .set_serving::<CaseServiceServer<CaseApi>>()
+        .await;
+    health_reporter
+        .set_serving::<SearchServiceServer<SearchApi>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(akte_proto::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(akte_proto::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let local: SocketAddr = listener.local_addr()?;
+    tracing::info!(address = %local, data_dir = %store.data_dir().display(), "akte serving");
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let result = tonic::transport::Server::builder()
+        .tcp_nodelay(true)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(reflection_alpha)
+        .add_service(
+            CaseServiceServer::new(CaseApi::new(store.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            DocumentServiceServer::new(DocumentApi::new(store.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(SearchServiceServer::new(SearchApi::new(store.clone())))
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await;
+    indexer.abort();
+    if let Err(e) = store.catalog().flush_wal() {
+        tracing::warn!(error = %e, "flushing the catalog log at shutdown failed");
+    }
+    result?;
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! The `akte.v1` service implementations.
+
+use std::pin::Pin;
+
+use akte_core::{CoreError, NewCase, SearchRequest, Store, UploadHeader};
+use akte_proto::v1 as pb;
+use akte_proto::v1::upload_document_request::Payload as UploadPayload;
+use futures::stream::{Stream, StreamExt};
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::convert::{self, millis, status_from};
+
+fn remote(req: &Request<impl Sized>) -> String {
+    req.remote_addr().map(|a| a.to_string()).unwrap_or_default()
+}
+
+#[derive(Clone, Debug)]
+pub struct CaseApi {
+    store: Store,
+}
+
+impl CaseApi {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+#[tonic::async_trait]
+impl pb::case_service_server::CaseService for CaseApi {
+    async fn create_case(
+        &self,
+        request: Request<pb::CreateCaseRequest>,
+    ) -> Result<Response<pb::Case>, Status> {
+        let r = request.into_inner();
+        let view = self
+            .store
+            .create_case(NewCase {
+                case_number: r.case_number,
+                title: r.title,
+                site: r.site,
+                team: r.team,
+                parties: r.parties,
+            })
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(convert::case(view)))
+    }
+
+    async fn get_case(
+        &self,
+        request: Request<pb::GetCaseRequest>,
+    ) -> Result<Response<pb::Case>, Status> {
+        let view = match request.into_inner().key {
+            Some(pb::get_case_request::Key::CaseId(id)) => self.store.get_case_by_id(&id).await,
+            Some(pb::get_case_request::Key::CaseNumber(n)) => {
+                self.store.get_case_by_number(&n).await
+            }
+            None => Err(CoreError::InvalidArgument(
+                "case_id or case_number is required".into(),
+            )),
+        }
+        .map_err(status_from)?;
+        Ok(Response::new(convert::case(view)))
+    }
+
+    async fn list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Result<Response<pb::ListCasesResponse>, Status> {
+        let r = request.into_inner();
+        let (cases, next_page_token) = self
+            .store
+            .list_cases(&r.site, r.page_size as usize, &r.page_token)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::ListCasesResponse {
+            cases: cases.into_iter().map(convert::case).collect(),
+            next_page_token,
+        }))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DocumentApi {
+    store: Store,
+}
+
+impl DocumentApi {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+type DownloadStream =
+    Pin<Box<dyn Stream<Item = Result<pb::DownloadDocumentResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl pb::document_service_server::DocumentService for DocumentApi {
+    async fn upload_document(
+        &self,
+        request: Request<Streaming<pb::UploadDocumentRequest>>,
+    ) -> Result<Response<pb::Document>, Status> {
+        let peer = remote(&request);
+        let mut stream = request.into_inner();
+        let first = stream.message().await?.ok_or_else(|| {
+            Status::invalid_argument("empty upload: the first message must carry the header")
+        })?;
+        let header = match first.payload {
+            Some(UploadPayload::Header(h)) => h,
+            Some(UploadPayload::Chunk(_)) => {
+                return Err(Status::invalid_argument(
+                    "header missing: the first message must carry the header, not a chunk",
+                ))
+            }
+            None => {
+                return Err(Status::invalid_argument(
+                    "the first message carries neither header nor chunk",
+                ))
+            }
+        };
+        let received_at = header
+            .received_at
+            .as_ref()
+            .map(|t| millis("received_at", t))
+            .transpose()?;
+        let chunks = stream.map(|msg| match msg {
+            Ok(pb::UploadDocumentRequest {
+                payload: Some(UploadPayload::Chunk(bytes)),
+            }) => Ok(bytes),
+            Ok(pb::UploadDocumentRequest {
+                payload: Some(UploadPayload::Header(_)),
+            }) => Err(CoreError::InvalidArgument(
+                "header sent twice: only the first message may carry the header".into(),
+            )),
+            Ok(pb::UploadDocumentRequest { payload: None }) => Err(CoreError::InvalidArgument(
+                "a message carries neither header nor chunk".into(),
+            )),
+            Err(status) => Err(CoreError::Cancelled(status.message().to_owned())),
+        });
+        let doc = self
+            .store
+            .upload(
+                UploadHeader {
+                    case_number: header.case_number,
+                    title: header.title,
+                    document_type: header.document_type,
+                    media_type: header.media_type,
+                    filename: header.filename,
+                    source: header.source,
+                    received_at,
+                    expected_sha256: header.expected_sha256,
+                },
+                chunks,
+            )
+            .await
+            .map_err(|e| {
+                tracing::info!(%peer, error = %e, "upload refused");
+                status_from(e)
+            })?;
+        Ok(Response::new(convert::document(doc)))
+    }
+
+    type DownloadDocumentStream = DownloadStream;
+
+    async fn download_document(
+        &self,
+        request: Request<pb::DownloadDocumentRequest>,
+    ) -> Result<Response<DownloadStream>, Status> {
+        let peer = remote(&request);
+        let r = request.into_inner();
+        let (doc, bytes) = self
+            .store
+            .download(&r.document_id, r.offset, r.length)
+            .await
+            .map_err(status_from)?;
+        tracing::info!(document_id = %doc.document_id, case_number = %doc.case_number, %peer, "document read");
+        let first = pb::DownloadDocumentResponse {
+            payload: Some(pb::download_document_response::Payload::Document(
+                convert::document(doc),
+            )),
+        };
+        let chunks = bytes.map(|chunk| {
+            chunk
+                .map(|b| pb::DownloadDocumentResponse {
+                    payload: Some(pb::download_document_response::Payload::Chunk(b)),
+                })
+                .map_err(status_from)
+        });
+        let stream = futures::stream::once(async move { Ok(first) }).chain(chunks);
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn get_document(
+        &self,
+        request: Request<pb::GetDocumentRequest>,
+    ) -> Result<Response<pb::Document>, Status> {
+        let peer = remote(&request);
+        let doc = self
+            .store
+            .get_document(&request.into_inner().document_id)
+            .await
+            .map_err(status_from)?;
+        tracing::info!(document_id = %doc.document_id, %peer, "document metadata read");
+        Ok(Response::new(convert::document(doc)))
+    }
+
+    async fn list_case_documents(
+        &self,
+        request: Request<pb::ListCaseDocumentsRequest>,
+    ) -> Result<Response<pb::ListCaseDocumentsResponse>, Status> {
+        let r = request.into_inner();
+        let (id, number) = match &r.case_key {
+            Some(pb::list_case_documents_request::CaseKey::CaseId(id)) => (Some(id.as_str()), None),
+            Some(pb::list_case_documents_request::CaseKey::CaseNumber(n)) => {
+                (None, Some(n.as_str()))
+            }
+            None => (None, None),
+        };
+        let page = self
+            .store
+            .list_case_documents(id, number, r.page_size as usize, &r.page_token)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::ListCaseDocumentsResponse {
+            documents: page.documents.into_iter().map(convert::document).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SearchApi {
+    store: Store,
+}
+
+impl SearchApi {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+#[tonic::async_trait]
+impl pb::search_service_server::SearchService for SearchApi {
+    async fn search(
+        &self,
+        request: Request<pb::SearchRequest>,
+    ) -> Result<Response<pb::SearchResponse>, Status> {
+        let r = request.into_inner();
+        let received_from = r
+            .received_from
+            .as_ref()
+            .map(|t| millis("received_from", t))
+            .transpose()?;
+        let received_to = r
+            .received_to
+            .as_ref()
+            .map(|t| millis("received_to", t))
+            .transpose()?;
+        let page = self
+            .store
+            .search(SearchRequest {
+                query: r.query,
+                case_number: Some(r.case_number),
+                site: Some(r.site),
+                document_type: Some(r.document_type),
+                received_from,
+                received_to,
+                limit: r.limit as usize,
+                page_token: r.page_token,
+            })
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::SearchResponse {
+            hits: page
+                .hits
+                .into_iter()
+                .map(|h| pb::SearchHit {
+                    case_number: h.document.case_number.to_string(),
+                    document: Some(convert::document(h.document)),
+                    score: h.score,
+                    snippet: h.snippet,
+                })
+                .collect(),
+            total_hits: page.total_hits,
+            next_page_token: page.next_page_token,
+        }))
+    }
+}

