@@ -104,8 +104,9 @@ async fn cancelled_upload_leaves_nothing() {
         assert!(Instant::now() < deadline, "upload never reached staging");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Abort the call while the request stream is still open: the server sees
+    // the stream reset, not its end.
     call.abort();
-    drop(tx);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !files_below(&staging).is_empty() {
         assert!(Instant::now() < deadline, "staging file left behind");
@@ -125,6 +126,7 @@ async fn cancelled_upload_leaves_nothing() {
         .into_inner();
     assert!(list.documents.is_empty());
     assert!(files_below(&server.data_dir.join("objects")).is_empty());
+    drop(tx);
 
     // Killed in the middle of an upload: nothing visible after the restart,
     // and the staging area is empty.

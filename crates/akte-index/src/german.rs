@@ -1,6 +1,5 @@
 //! German analysis: lower case, umlaut digraphs (ae, oe, ue) read as umlauts,
-//! Snowball German stemming (which folds umlauts and ß), then ASCII folding of
-//! any remaining accents. "Beschäftigte", "Beschäftigten" and "Beschaeftigte"
+//! ASCII folding (ä → a, ß → ss, é → e), then Snowball German stemming. "Beschäftigte", "Beschäftigten" and "Beschaeftigte"
 //! all become `beschaftigt`.
 
 use tantivy::tokenizer::{
@@ -16,8 +15,8 @@ pub fn analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(80))
         .filter(LowerCaser)
         .filter(UmlautDigraphs)
-        .filter(Stemmer::new(Language::German))
         .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::German))
         .build()
 }
 

@@ -2,6 +2,7 @@
 //! plus health checking and server reflection.
 
 mod convert;
+mod reset;
 mod services;
 
 use std::net::SocketAddr;
@@ -53,6 +54,7 @@ pub async fn serve(
     let result = tonic::transport::Server::builder()
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .layer(tower::util::MapRequestLayer::new(reset::watch_body))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)

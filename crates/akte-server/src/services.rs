@@ -9,6 +9,7 @@ use futures::stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::convert::{self, millis, status_from};
+use crate::reset::BodyBroken;
 
 fn remote(req: &Request<impl Sized>) -> String {
     req.remote_addr().map(|a| a.to_string()).unwrap_or_default()
@@ -101,6 +102,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         request: Request<Streaming<pb::UploadDocumentRequest>>,
     ) -> Result<Response<pb::Document>, Status> {
         let peer = remote(&request);
+        let broken = request.extensions().get::<BodyBroken>().cloned().unwrap_or_default();
         let mut stream = request.into_inner();
         let first = stream.message().await?.ok_or_else(|| {
             Status::invalid_argument("empty upload: the first message must carry the header")
@@ -137,6 +139,16 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             )),
             Err(status) => Err(CoreError::Cancelled(status.message().to_owned())),
         });
+        // A reset stream ends like a finished one (see `reset`): refuse it.
+        let end_check = futures::stream::once(async move {
+            if broken.is_set() {
+                Some(Err(CoreError::Cancelled("the client reset the stream".into())))
+            } else {
+                None
+            }
+        })
+        .filter_map(futures::future::ready);
+        let chunks = chunks.chain(end_check);
         let doc = self
             .store
             .upload(
