@@ -59,7 +59,10 @@ impl Server {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(data_dir)
-            .env("RUST_LOG", std::env::var("AKTE_E2E_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("AKTE_E2E_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .env_remove("AKTE_CONFIG")
             .env_remove("AKTE_STORAGE_URL")
             .stdin(Stdio::null())

@@ -1,5 +1,5 @@
 //! Shared helpers of the end-to-end tests.
-#![allow(dead_code)]
+#![allow(clippy::unwrap_used, dead_code)]
 
 use std::time::{Duration, Instant};
 

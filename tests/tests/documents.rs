@@ -1,4 +1,5 @@
 //! Upload, download, dedup, search and restart against the real binary.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Damaged blobs are reported as DATA_LOSS; cancelled uploads leave nothing.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Health checking, server reflection, and a client built from proto/ alone
 //! (grpcurl with the .proto file, no generated Rust code).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

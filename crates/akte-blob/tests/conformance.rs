@@ -1,6 +1,7 @@
 //! One conformance suite for the blob store, run against every backend:
 //! memory, the durable local directory and a real S3-compatible server
 //! (moto, started here on 127.0.0.1).
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;

@@ -7,7 +7,7 @@
 //! - `documents`:      document_id (16 bytes)                  -> Document
 //! - `case_documents`: case_id, inverted document_id           -> (empty); newest first
 //! - `counters`:       b'b' + sha256 (blob reference count) or b'c' + case_id
-//!                     (document count), merged by addition
+//!   (document count), merged by addition
 //! - `index_queue`:    sequence number (u64 big-endian)        -> document_id
 
 mod codec;

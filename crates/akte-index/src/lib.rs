@@ -217,7 +217,7 @@ impl SearchIndex {
             parser.set_conjunction_by_default();
             parser.set_field_boost(f.title, 2.0);
             let parsed = parser
-                .parse_query(text)
+                .parse_query(&normalize_not(text))
                 .map_err(|e| IndexError::BadQuery(e.to_string()))?;
             clauses.push((Occur::Must, parsed.box_clone()));
             Some(parsed)
@@ -295,6 +295,41 @@ impl SearchIndex {
         }
         Ok(SearchResults { hits, total })
     }
+}
+
+/// Writes the keyword `NOT` (outside quotes) as the exclusion prefix `-`.
+/// Tantivy reads `a AND NOT b` as "a and (nothing but not-b)", which matches
+/// nothing; `a AND -b` means what users expect.
+pub(crate) fn normalize_not(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut in_quotes = false;
+    let mut at_token_start = true;
+    let mut rest = query;
+    while let Some(c) = rest.chars().next() {
+        if !in_quotes && at_token_start && rest.starts_with("NOT") {
+            let after = &rest[3..];
+            match after.chars().next() {
+                Some(n) if n.is_whitespace() => {
+                    out.push('-');
+                    rest = after.trim_start();
+                    continue;
+                }
+                Some('(') => {
+                    out.push('-');
+                    rest = after;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if c == '"' {
+            in_quotes = !in_quotes;
+        }
+        at_token_start = c.is_whitespace() || c == '(';
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 #[cfg(test)]

@@ -70,9 +70,10 @@ fn german_forms_are_found() {
         ["a", "b"]
     );
     assert_eq!(ids(&index.search(&query("Mueller")).unwrap()), ["b"]);
+    // The plural with umlaut finds the singular.
     assert_eq!(
         ids(&index.search(&query("Weiterbewilligungsanträge")).unwrap()),
-        Vec::<&str>::new()
+        ["a"]
     );
     assert_eq!(
         ids(&index.search(&query("weiterbewilligungsantrag")).unwrap()),
@@ -183,4 +184,35 @@ fn upsert_replaces_and_survives_reopen() {
     index.remove("a");
     index.commit().unwrap();
     assert_eq!(index.num_docs(), 0);
+}
+
+#[test]
+fn not_with_an_absent_term() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[doc("a", "1", "Nord", 0, "Bescheid ueber den Antrag")])
+        .unwrap();
+    index.commit().unwrap();
+    for q in [
+        "Bescheid -Firma",
+        "Bescheid AND NOT Firma",
+        "Bescheid NOT Firma",
+        "Bescheid AND -Firma",
+        "NOT Firma AND Bescheid",
+        "Bescheid AND NOT (Firma OR Miete)",
+    ] {
+        assert_eq!(ids(&index.search(&query(q)).unwrap()), ["a"], "{q}");
+    }
+}
+
+#[test]
+fn not_keyword_becomes_exclusion_outside_quotes() {
+    assert_eq!(crate::normalize_not("a AND NOT b"), "a AND -b");
+    assert_eq!(crate::normalize_not("NOT a AND b"), "-a AND b");
+    assert_eq!(crate::normalize_not("a NOT(b OR c)"), "a -(b OR c)");
+    assert_eq!(
+        crate::normalize_not("\"AND NOT b\" NOTE NOT  x"),
+        "\"AND NOT b\" NOTE -x"
+    );
+    assert_eq!(crate::normalize_not("KNOT NOTx"), "KNOT NOTx");
 }

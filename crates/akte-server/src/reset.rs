@@ -34,7 +34,10 @@ impl Body for Watched {
     type Data = Bytes;
     type Error = tonic::Status;
 
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, tonic::Status>>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, tonic::Status>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         if let Poll::Ready(Some(Err(_))) = &polled {
             self.broken.0.store(true, Ordering::SeqCst);
@@ -57,5 +60,11 @@ pub fn watch_body(req: http::Request<tonic::body::Body>) -> http::Request<tonic:
     let (mut parts, body) = req.into_parts();
     let broken = BodyBroken::default();
     parts.extensions.insert(broken.clone());
-    http::Request::from_parts(parts, tonic::body::Body::new(Watched { inner: body, broken }))
+    http::Request::from_parts(
+        parts,
+        tonic::body::Body::new(Watched {
+            inner: body,
+            broken,
+        }),
+    )
 }

@@ -102,7 +102,11 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         request: Request<Streaming<pb::UploadDocumentRequest>>,
     ) -> Result<Response<pb::Document>, Status> {
         let peer = remote(&request);
-        let broken = request.extensions().get::<BodyBroken>().cloned().unwrap_or_default();
+        let broken = request
+            .extensions()
+            .get::<BodyBroken>()
+            .cloned()
+            .unwrap_or_default();
         let mut stream = request.into_inner();
         let first = stream.message().await?.ok_or_else(|| {
             Status::invalid_argument("empty upload: the first message must carry the header")
@@ -142,7 +146,9 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         // A reset stream ends like a finished one (see `reset`): refuse it.
         let end_check = futures::stream::once(async move {
             if broken.is_set() {
-                Some(Err(CoreError::Cancelled("the client reset the stream".into())))
+                Some(Err(CoreError::Cancelled(
+                    "the client reset the stream".into(),
+                )))
             } else {
                 None
             }
