@@ -150,7 +150,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex { server } => {
             init_logging("info");
             let settings = load_config(&server, None)?.validate()?;
-            let store = Store::open(settings)
+            // The index is rebuilt from nothing: an index of another version
+            // (which would not open) is simply replaced.
+            let store = Store::open_discarding_index(settings)
                 .context("opening the store (is the server still running?)")?;
             let n = store.reindex_all().await?;
             println!("reindexed {n} documents");

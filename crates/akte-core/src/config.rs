@@ -21,6 +21,7 @@ pub struct Config {
     pub cases: CasesConfig,
     pub media: MediaConfig,
     pub index: IndexConfig,
+    pub gc: GcConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Default)]
@@ -56,6 +57,35 @@ pub struct MediaConfig {
     pub allowed: Vec<String>,
 }
 
+/// Whether unreferenced blobs are deleted.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum GcMode {
+    /// On for local storage, off for S3, whose bucket other nodes may share.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GcConfig {
+    pub mode: GcMode,
+    pub grace_secs: u64,
+    pub interval_secs: u64,
+}
+
+impl Default for GcConfig {
+    fn default() -> Self {
+        Self {
+            mode: GcMode::Auto,
+            grace_secs: 3600,
+            interval_secs: 3600,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct IndexConfig {
@@ -77,6 +107,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             media: MediaConfig::default(),
             index: IndexConfig::default(),
+            gc: GcConfig::default(),
         }
     }
 }
@@ -133,6 +164,9 @@ pub struct Settings {
     pub index_batch_size: usize,
     pub index_commit_interval: std::time::Duration,
     pub max_extract_bytes: u64,
+    pub gc_enabled: bool,
+    pub gc_grace: std::time::Duration,
+    pub gc_interval: std::time::Duration,
 }
 
 fn invalid(key: &str, msg: impl std::fmt::Display) -> CoreError {
@@ -216,6 +250,13 @@ impl Config {
             index_batch_size: self.index.batch_size,
             index_commit_interval: std::time::Duration::from_millis(self.index.commit_interval_ms),
             max_extract_bytes: self.index.max_extract_bytes,
+            gc_enabled: match self.gc.mode {
+                GcMode::On => true,
+                GcMode::Off => false,
+                GcMode::Auto => !self.storage.url.trim_start().starts_with("s3:"),
+            },
+            gc_grace: std::time::Duration::from_secs(self.gc.grace_secs),
+            gc_interval: std::time::Duration::from_secs(self.gc.interval_secs.max(1)),
         })
     }
 }

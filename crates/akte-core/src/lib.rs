@@ -3,11 +3,16 @@
 
 pub mod config;
 mod error;
+mod gc;
 mod indexer;
 mod store;
 
+#[cfg(test)]
+mod tests;
+
 pub use config::{Config, Settings};
 pub use error::{CoreError, ErrorCode, Result};
+pub use gc::GcReport;
 pub use store::{
     CaseView, DocumentPage, NewCase, SearchPage, SearchRequest, SearchResultHit, Store,
     UploadHeader,

@@ -88,6 +88,9 @@ pub(crate) struct Inner {
     pub(crate) index: SearchIndex,
     pub(crate) ids: IdGenerator,
     pub(crate) index_wakeup: Notify,
+    /// Blobs between being written and being recorded, with how many uploads
+    /// hold each; garbage collection leaves them alone.
+    pub(crate) blobs_in_flight: tokio::sync::Mutex<std::collections::HashMap<ContentHash, usize>>,
 }
 
 /// The store; cheap to clone.
@@ -142,9 +145,28 @@ impl Store {
     /// Opens the store under the settings' data directory: catalog, index,
     /// staging area and (by default) the blob directory.
     pub fn open(settings: Settings) -> Result<Self> {
+        Self::open_inner(settings, false)
+    }
+
+    /// Opens the store with an empty search index, for a rebuild
+    /// ([`Store::reindex_all`]); whatever index was there is removed once the
+    /// catalog (and so the data directory) is locked by this process.
+    pub fn open_discarding_index(settings: Settings) -> Result<Self> {
+        Self::open_inner(settings, true)
+    }
+
+    fn open_inner(settings: Settings, discard_index: bool) -> Result<Self> {
         let data = settings.data_dir.clone();
         std::fs::create_dir_all(&data)
             .map_err(|e| CoreError::Config(format!("data_dir {}: {e}", data.display())))?;
+        // The catalog first: its lock keeps a second process off the directory.
+        let catalog = Catalog::open(&data.join("catalog"))?;
+        let index_dir = data.join("index");
+        if discard_index && index_dir.exists() {
+            std::fs::remove_dir_all(&index_dir).map_err(|e| {
+                CoreError::Internal(format!("removing {}: {e}", index_dir.display()))
+            })?;
+        }
         let object_store = open_object_store(
             &settings.storage_url,
             &settings.storage_options,
@@ -153,8 +175,7 @@ impl Store {
         .map_err(|e| CoreError::Config(e.to_string()))?;
         let blobs = BlobStore::new(object_store, data.join("staging"))?
             .with_inline_limit(settings.inline_upload_bytes);
-        let catalog = Catalog::open(&data.join("catalog"))?;
-        let index = SearchIndex::open(&data.join("index"))?;
+        let index = SearchIndex::open(&index_dir)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
@@ -163,6 +184,7 @@ impl Store {
                 index,
                 ids: IdGenerator::new(),
                 index_wakeup: Notify::new(),
+                blobs_in_flight: tokio::sync::Mutex::default(),
             }),
         })
     }
@@ -354,12 +376,21 @@ impl Store {
         // Receive: hash while writing, keep the first bytes for type detection.
         let mut writer = self.inner.blobs.writer(settings.max_upload_bytes);
         let mut head: Vec<u8> = Vec::new();
+        let mut media_type = None;
+        let verify = |head: &[u8]| {
+            akte_extract::verify_declared(&declared, head, &settings.allowed_media)
+                .map_err(|e| CoreError::InvalidArgument(e.to_string()))
+        };
         let mut chunks = std::pin::pin!(chunks);
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk?;
             if head.len() < akte_extract::HEAD_LEN {
                 let take = (akte_extract::HEAD_LEN - head.len()).min(chunk.len());
                 head.extend_from_slice(&chunk[..take]);
+                // Refuse content of the wrong type as soon as enough is seen.
+                if head.len() == akte_extract::HEAD_LEN {
+                    media_type = Some(verify(&head)?);
+                }
             }
             writer.write(&chunk).await?;
         }
@@ -368,8 +399,10 @@ impl Store {
                 "the upload has no content".into(),
             ));
         }
-        let media_type = akte_extract::verify_declared(&declared, &head, &settings.allowed_media)
-            .map_err(|e| CoreError::InvalidArgument(e.to_string()))?;
+        let media_type = match media_type {
+            Some(m) => m,
+            None => verify(&head)?,
+        };
         let staged = writer.finish().await?;
         if let Some(expected) = expected {
             if expected != staged.hash() {
@@ -404,12 +437,20 @@ impl Store {
         let store = self.clone();
         let task_doc = doc.clone();
         tokio::spawn(async move {
-            let new_blob = store.inner.blobs.commit(&staged).await?;
-            drop(staged);
-            let committed = task_doc.clone();
-            store
-                .blocking(move |inner| Ok(inner.catalog.insert_document(&committed)?))
-                .await?;
+            let hash = staged.hash();
+            store.hold_blob(hash).await;
+            let committed = async {
+                let new_blob = store.inner.blobs.commit(&staged).await?;
+                drop(staged);
+                let row = task_doc.clone();
+                store
+                    .blocking(move |inner| Ok(inner.catalog.insert_document(&row)?))
+                    .await?;
+                Ok::<_, CoreError>(new_blob)
+            }
+            .await;
+            store.release_blob(hash).await;
+            let new_blob = committed?;
             store.inner.index_wakeup.notify_one();
             tracing::info!(
                 document_id = %task_doc.document_id,

@@ -28,6 +28,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let indexer = store.spawn_indexer();
+    let gc = store.spawn_gc();
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -71,6 +72,9 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await;
     indexer.abort();
+    if let Some(gc) = gc {
+        gc.abort();
+    }
     if let Err(e) = store.catalog().flush_wal() {
         tracing::warn!(error = %e, "flushing the catalog log at shutdown failed");
     }

@@ -1,0 +1,154 @@
+//! The `akte` command-line client and `akte reindex`, against the real server.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use akte_e2e::{akte_bin, Server};
+
+fn akte(server: &Server, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(akte_bin())
+        .args(args)
+        .env("AKTE_SERVER", &server.addr)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_session_and_reindex() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, None).unwrap();
+
+    let (ok, out, err) = akte(
+        &server,
+        &[
+            "case",
+            "create",
+            "12345BG0012345",
+            "--title",
+            "Familie Mustermann",
+            "--site",
+            "Nord",
+            "--party",
+            "Erika Mustermann",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("12345BG0012345") && out.contains("Erika Mustermann"),
+        "{out}"
+    );
+    let (ok, _, err) = akte(
+        &server,
+        &["case", "create", "12345BG0012345", "--site", "Nord"],
+    );
+    assert!(!ok);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(!err.contains("backtrace"), "{err}");
+
+    let letter = dir.path().join("antrag.txt");
+    std::fs::write(
+        &letter,
+        "Weiterbewilligungsantrag der Beschäftigten Erika Mustermann",
+    )
+    .unwrap();
+    let pdf = dir.path().join("bescheid.pdf");
+    std::fs::write(
+        &pdf,
+        akte_extract::fixtures::text_pdf(&["Bescheid über Leistungen zum Lebensunterhalt"]),
+    )
+    .unwrap();
+    let (ok, out, err) = akte(
+        &server,
+        &[
+            "upload",
+            letter.to_str().unwrap(),
+            pdf.to_str().unwrap(),
+            "--case",
+            "12345BG0012345",
+            "--type",
+            "Antrag",
+        ],
+    );
+    assert!(ok, "{err}");
+    let ids: Vec<String> = out
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{out}");
+
+    let (ok, out, _) = akte(&server, &["case", "show", "12345BG0012345"]);
+    assert!(ok);
+    assert!(
+        out.contains("documents 2") && out.contains(&ids[0]) && out.contains(&ids[1]),
+        "{out}"
+    );
+    let (ok, out, _) = akte(&server, &["case", "list", "--site", "Nord"]);
+    assert!(ok);
+    assert!(
+        out.contains("12345BG0012345") && out.contains("Familie Mustermann"),
+        "{out}"
+    );
+
+    let copy = dir.path().join("kopie.pdf");
+    let (ok, _, err) = akte(&server, &["get", &ids[1], "-o", copy.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&pdf).unwrap());
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (ok, out, err) = akte(
+            &server,
+            &["search", "Lebensunterhalt", "--case", "12345BG0012345"],
+        );
+        assert!(ok, "{err}");
+        if out.contains(&ids[1]) {
+            assert!(out.starts_with("1 hits"), "{out}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never found: {out}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (ok, _, err) = akte(&server, &["search", "title:"]);
+    assert!(!ok);
+    assert!(err.contains("invalid search query"), "{err}");
+
+    // A rebuild while the server runs is refused and leaves the index alone.
+    let out = Command::new(akte_bin())
+        .args(["reindex", "--data-dir", data.to_str().unwrap()])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("server still running"));
+    assert!(data.join("index").is_dir());
+
+    // Rebuild the index from the catalog with the server stopped.
+    drop(server);
+    std::fs::remove_dir_all(data.join("index")).unwrap();
+    let out = Command::new(akte_bin())
+        .args(["reindex", "--data-dir", data.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed 2 documents"));
+    let server = Server::start(&data, None).unwrap();
+    for (word, id) in [("Beschaeftigte", &ids[0]), ("Lebensunterhalt", &ids[1])] {
+        let (ok, out, _) = akte(&server, &["search", word]);
+        assert!(ok && out.contains(id.as_str()), "{word}: {out}");
+    }
+}
