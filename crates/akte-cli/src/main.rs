@@ -176,3 +176,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_override_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("akte.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1\"\ndata_dir = \"/from/file\"\n",
+        )
+        .unwrap();
+        let cli = Cli::try_parse_from([
+            "akte",
+            "serve",
+            "--config",
+            file.to_str().unwrap(),
+            "--data-dir",
+            "/from/flag",
+            "--listen",
+            "127.0.0.1:2",
+        ])
+        .unwrap();
+        let Command::Serve { server, listen } = cli.command else {
+            panic!("not serve");
+        };
+        let config = load_config(&server, listen).unwrap();
+        assert_eq!(config.data_dir, std::path::PathBuf::from("/from/flag"));
+        assert_eq!(config.listen, "127.0.0.1:2");
+        let cli =
+            Cli::try_parse_from(["akte", "serve", "--config", file.to_str().unwrap()]).unwrap();
+        let Command::Serve { server, listen } = cli.command else {
+            panic!("not serve");
+        };
+        let config = load_config(&server, listen).unwrap();
+        assert_eq!(config.data_dir, std::path::PathBuf::from("/from/file"));
+        assert!(
+            Cli::try_parse_from(["akte", "upload", "--case", "1"]).is_err(),
+            "files are required"
+        );
+    }
+}

@@ -210,6 +210,33 @@ mod tests {
         assert_eq!(detect(b""), None);
     }
 
+    fn zip_with_first_entry(name: &[u8], content: &[u8]) -> Vec<u8> {
+        // Local file header: signature, 26 bytes of fields, then the name.
+        let mut v = b"PK\x03\x04".to_vec();
+        v.extend_from_slice(&[0u8; 22]);
+        v.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        v.extend_from_slice(&[0u8; 2]);
+        v.extend_from_slice(name);
+        v.extend_from_slice(content);
+        v
+    }
+
+    #[test]
+    fn detects_office_documents() {
+        let odt = zip_with_first_entry(b"mimetype", ODT.as_bytes());
+        assert_eq!(detect(&odt), Some(ODT));
+        let docx = zip_with_first_entry(b"word/document.xml", b"<w:document/>");
+        assert_eq!(detect(&docx), Some(DOCX));
+        let other_zip = zip_with_first_entry(b"data.csv", b"a,b");
+        assert_eq!(detect(&other_zip), None);
+        let allowed: Vec<String> = KNOWN_MEDIA_TYPES.iter().map(|s| s.to_string()).collect();
+        assert!(matches!(
+            verify_declared(ODT, &docx, &allowed),
+            Err(MediaError::Mismatch { .. })
+        ));
+        assert_eq!(verify_declared(DOCX, &docx, &allowed).unwrap(), DOCX);
+    }
+
     #[test]
     fn declared_types_are_checked() {
         let allowed = all();
