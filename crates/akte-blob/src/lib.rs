@@ -4,6 +4,7 @@
 
 mod durable_local;
 mod error;
+pub mod testing;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

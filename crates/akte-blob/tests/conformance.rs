@@ -4,12 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use akte_blob::testing::Moto;
 use akte_blob::{open_object_store, BlobError, BlobStore};
 use akte_types::ContentHash;
 use bytes::Bytes;
@@ -237,78 +235,6 @@ async fn local_backend_by_file_url() {
     let store = open_object_store(&url, &BTreeMap::new(), Path::new("/nonexistent")).unwrap();
     conformance(store, &dir.path().join("staging")).await;
     assert!(dir.path().join("blobs-here/blobs/sha256").is_dir());
-}
-
-/// A moto S3 server on a free loopback port, stopped on drop.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Moto {
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "python3 with moto[server] is needed for the S3 tests (pip install 'moto[server]')",
-            );
-        let moto = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
-    }
-
-    /// Creates a bucket with a plain, unsigned HTTP request (moto accepts it).
-    fn create_bucket(&self, name: &str) {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(s, "PUT /{name} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port).unwrap();
-        let mut response = String::new();
-        s.read_to_string(&mut response).unwrap();
-        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    }
-
-    fn options(&self) -> BTreeMap<String, String> {
-        [
-            ("endpoint", format!("http://127.0.0.1:{}", self.port)),
-            ("region", "us-east-1".into()),
-            ("access_key_id", "testing".into()),
-            ("secret_access_key", "testing".into()),
-            ("allow_http", "true".into()),
-            ("virtual_hosted_style_request", "false".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test]
