@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+pub use akte_blob::testing::noise;
 use akte_e2e::Server;
 use akte_proto::v1 as pb;
 use akte_proto::v1::case_service_client::CaseServiceClient;
@@ -156,19 +157,6 @@ pub async fn wait_found(c: &mut Clients, query: &str, document_id: &str) -> pb::
     }
 }
 
-/// Deterministic bytes that no media sniffer mistakes for text.
-pub fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
-
 /// A "TIFF": the magic bytes and then `len` bytes of noise.
 pub fn tiff(len: usize, seed: u64) -> Vec<u8> {
     let mut v = b"II*\0".to_vec();
@@ -200,4 +188,58 @@ pub fn blob_path(data_dir: &std::path::Path, sha256: &str) -> std::path::PathBuf
         .join("objects/blobs/sha256")
         .join(&sha256[..2])
         .join(sha256)
+}
+
+/// The documents of a case (first page, default size).
+pub async fn list_documents(c: &mut Clients, case_number: &str) -> Vec<pb::Document> {
+    c.docs
+        .list_case_documents(pb::ListCaseDocumentsRequest {
+            case_key: Some(pb::list_case_documents_request::CaseKey::CaseNumber(
+                case_number.to_owned(),
+            )),
+            page_size: 0,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .documents
+}
+
+/// Waits (at most 20 s) until `cond` holds; `what` names it for the failure.
+pub async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Starts an upload of `data` whose stream stays open (not finished) until
+/// the returned sender is dropped; returns once the server has staged part
+/// of it.
+pub async fn start_unfinished_upload(
+    c: &Clients,
+    staging: &std::path::Path,
+    h: pb::DocumentHeader,
+    data: &[u8],
+) -> (
+    tokio::sync::mpsc::Sender<pb::UploadDocumentRequest>,
+    tokio::task::JoinHandle<Result<tonic::Response<pb::Document>, tonic::Status>>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel::<pb::UploadDocumentRequest>(4);
+    let mut docs = c.docs.clone();
+    let call = tokio::spawn(async move {
+        docs.upload_document(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    tx.send(header_msg(h)).await.unwrap();
+    for chunk in data.chunks(1 << 20) {
+        tx.send(chunk_msg(chunk)).await.unwrap();
+    }
+    wait_until("the upload reached staging", || {
+        !files_below(staging).is_empty()
+    })
+    .await;
+    (tx, call)
 }

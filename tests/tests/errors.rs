@@ -249,19 +249,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     );
 
     // Nothing changed: no document, no blob, no staging data.
-    let docs = c
-        .docs
-        .list_case_documents(pb::ListCaseDocumentsRequest {
-            case_key: Some(pb::list_case_documents_request::CaseKey::CaseNumber(
-                n.clone(),
-            )),
-            page_size: 0,
-            page_token: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(docs.documents.is_empty());
+    assert!(list_documents(&mut c, n).await.is_empty());
     let case = c
         .cases
         .get_case(pb::GetCaseRequest {

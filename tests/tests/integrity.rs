@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use akte_e2e::Server;
 use akte_proto::v1 as pb;
 use common::*;
@@ -83,74 +81,41 @@ async fn cancelled_upload_leaves_nothing() {
     let server = Server::start(&dir.path().join("data"), None).unwrap();
     let mut c = clients(&server).await;
     let k = create_case(&mut c, "12345BG0000061", "Nord").await;
-
-    // Send the header and 12 MiB (beyond the in-memory limit, so a staging
-    // file exists), then go away without finishing the stream.
-    let (tx, rx) = tokio::sync::mpsc::channel::<pb::UploadDocumentRequest>(4);
-    let mut docs = c.docs.clone();
-    let call = tokio::spawn(async move {
-        docs.upload_document(tokio_stream::wrappers::ReceiverStream::new(rx))
-            .await
-    });
-    tx.send(header_msg(header(&k.case_number, "image/tiff", "halb.tif")))
-        .await
-        .unwrap();
-    let data = tiff(12 * 1024 * 1024, 11);
-    for chunk in data.chunks(1 << 20) {
-        tx.send(chunk_msg(chunk)).await.unwrap();
-    }
     let staging = server.data_dir.join("staging");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while files_below(&staging).is_empty() {
-        assert!(Instant::now() < deadline, "upload never reached staging");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    // Abort the call while the request stream is still open: the server sees
-    // the stream reset, not its end.
+    // 12 MiB: beyond the in-memory limit, so a staging file exists.
+    let data = tiff(12 * 1024 * 1024, 11);
+
+    // The client cancels the call while its request stream is still open:
+    // the server sees the stream reset, not its end.
+    let (tx, call) = start_unfinished_upload(
+        &c,
+        &staging,
+        header(&k.case_number, "image/tiff", "halb.tif"),
+        &data,
+    )
+    .await;
     call.abort();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !files_below(&staging).is_empty() {
-        assert!(Instant::now() < deadline, "staging file left behind");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let list = c
-        .docs
-        .list_case_documents(pb::ListCaseDocumentsRequest {
-            case_key: Some(pb::list_case_documents_request::CaseKey::CaseNumber(
-                k.case_number.clone(),
-            )),
-            page_size: 0,
-            page_token: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(list.documents.is_empty());
+    wait_until("the staging file is removed", || {
+        files_below(&staging).is_empty()
+    })
+    .await;
+    assert!(list_documents(&mut c, &k.case_number).await.is_empty());
     assert!(files_below(&server.data_dir.join("objects")).is_empty());
     drop(tx);
 
     // Killed in the middle of an upload: nothing visible after the restart,
     // and the staging area is empty.
-    let (tx, rx) = tokio::sync::mpsc::channel::<pb::UploadDocumentRequest>(4);
-    let mut docs = c.docs.clone();
-    let _call = tokio::spawn(async move {
-        docs.upload_document(tokio_stream::wrappers::ReceiverStream::new(rx))
-            .await
-    });
-    tx.send(header_msg(header(&k.case_number, "image/tiff", "halb.tif")))
-        .await
-        .unwrap();
-    for chunk in data.chunks(1 << 20).take(10) {
-        tx.send(chunk_msg(chunk)).await.unwrap();
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while files_below(&staging).is_empty() {
-        assert!(Instant::now() < deadline, "upload never reached staging");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (_tx, _call) = start_unfinished_upload(
+        &c,
+        &staging,
+        header(&k.case_number, "image/tiff", "halb.tif"),
+        &data[..10 << 20],
+    )
+    .await;
     let server = server.restart().unwrap();
     assert!(files_below(&server.data_dir.join("staging")).is_empty());
     let mut c = clients(&server).await;
+    assert!(list_documents(&mut c, &k.case_number).await.is_empty());
     let case = c
         .cases
         .get_case(pb::GetCaseRequest {

@@ -7,25 +7,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use akte_blob::testing::Moto;
+use akte_blob::testing::{noise, Moto};
 use akte_blob::{open_object_store, BlobError, BlobStore};
 use akte_types::ContentHash;
 use bytes::Bytes;
 use futures::StreamExt;
 use object_store::path::Path as ObjPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-
-fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
 
 async fn stage(store: &BlobStore, data: &[u8], chunk: usize) -> akte_blob::StagedBlob {
     let mut w = store.writer(u64::MAX);
@@ -101,7 +89,7 @@ async fn conformance(object_store: Arc<dyn ObjectStore>, staging: &Path) {
     );
 
     // Large blob (spilled, multipart): 20 MiB in odd-sized chunks.
-    let large = pseudo_random(20 * 1024 * 1024 + 17, 1);
+    let large = noise(20 * 1024 * 1024 + 17, 1);
     let big = stage(&store, &large, 1_000_003).await;
     assert!(big.bytes().is_none(), "large content is spilled to staging");
     assert!(!staging_is_empty(&store));

@@ -404,11 +404,13 @@ impl Catalog {
     }
 
     pub fn document_count(&self) -> Result<u64> {
+        self.count(CF_DOCUMENTS)
+    }
+
+    /// Number of entries in a column family (a full scan).
+    fn count(&self, cf: &'static str) -> Result<u64> {
         let mut n = 0;
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_DOCUMENTS), IteratorMode::Start)
-        {
+        for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {
             item?;
             n += 1;
         }
@@ -440,15 +442,7 @@ impl Catalog {
     }
 
     pub fn queue_len(&self) -> Result<u64> {
-        let mut n = 0;
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_INDEX_QUEUE), IteratorMode::Start)
-        {
-            item?;
-            n += 1;
-        }
-        Ok(n)
+        self.count(CF_INDEX_QUEUE)
     }
 
     /// Queues every document for indexing (for a rebuild of the index).
