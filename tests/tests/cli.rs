@@ -134,6 +134,46 @@ fn cli_session_and_reindex() {
 
     // Rebuild the index from the catalog with the server stopped.
     drop(server);
+    // Every read was logged: the download, the case view, the searches.
+    let out = Command::new(akte_bin())
+        .args([
+            "audit",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--limit",
+            "1000",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        log.lines()
+            .any(|l| l.contains("DownloadDocument") && l.contains(&ids[1])),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("GetCase") && l.contains("12345BG0012345")),
+        "{log}"
+    );
+    assert!(
+        log.lines().any(|l| l.contains("ListCaseDocuments")),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("Search") && l.contains("Lebensunterhalt")),
+        "{log}"
+    );
+    assert!(
+        log.lines().next().is_some_and(|l| l.contains("Search")),
+        "newest first: {log}"
+    );
     std::fs::remove_dir_all(data.join("index")).unwrap();
     let out = Command::new(akte_bin())
         .args(["reindex", "--data-dir", data.to_str().unwrap()])

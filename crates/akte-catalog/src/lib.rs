@@ -9,13 +9,16 @@
 //! - `counters`:       b'b' + sha256 (blob reference count) or b'c' + case_id
 //!   (document count), merged by addition
 //! - `index_queue`:    sequence number (u64 big-endian)        -> document_id
+//! - `access_log`:     ULID (16 bytes, time-ordered)            -> AccessRecord
 
 mod codec;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use akte_types::{Case, CaseId, CaseNumber, ContentHash, Document, DocumentId, IndexState};
+use akte_types::{
+    AccessRecord, Case, CaseId, CaseNumber, ContentHash, Document, DocumentId, IndexState,
+};
 use parking_lot::Mutex;
 use rocksdb::{
     ColumnFamily, ColumnFamilyDescriptor, Direction, IteratorMode, Options, WriteBatch,
@@ -47,7 +50,8 @@ const CF_DOCUMENTS: &str = "documents";
 const CF_CASE_DOCUMENTS: &str = "case_documents";
 const CF_COUNTERS: &str = "counters";
 const CF_INDEX_QUEUE: &str = "index_queue";
-const ALL_CFS: [&str; 7] = [
+const CF_ACCESS_LOG: &str = "access_log";
+const ALL_CFS: [&str; 8] = [
     CF_CASES,
     CF_CASE_NUMBERS,
     CF_SITE_CASES,
@@ -55,6 +59,7 @@ const ALL_CFS: [&str; 7] = [
     CF_CASE_DOCUMENTS,
     CF_COUNTERS,
     CF_INDEX_QUEUE,
+    CF_ACCESS_LOG,
 ];
 
 /// An entry of the durable indexing queue.
@@ -486,6 +491,25 @@ impl Catalog {
         }
         self.db.write(batch)?;
         Ok(())
+    }
+
+    // ------------------------------------------------------------ access log
+
+    /// Appends a record of a read under `id` (a ULID made at the time of the
+    /// read, so that the log is in time order). Written to the WAL, not synced.
+    pub fn log_access(&self, id: [u8; 16], record: &AccessRecord) -> Result<()> {
+        self.db
+            .put_cf(self.cf(CF_ACCESS_LOG), id, codec::encode(record))?;
+        Ok(())
+    }
+
+    /// Up to `limit` access records, newest first.
+    pub fn access_log(&self, limit: usize) -> Result<Vec<AccessRecord>> {
+        self.db
+            .iterator_cf(self.cf(CF_ACCESS_LOG), IteratorMode::End)
+            .take(limit)
+            .map(|item| codec::decode(&item?.1, CF_ACCESS_LOG))
+            .collect()
     }
 
     /// Forces buffered writes (not synced ones) to disk, e.g. before shutdown.

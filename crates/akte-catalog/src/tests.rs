@@ -153,3 +153,30 @@ fn unknown_records_are_none() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn access_log_is_kept_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = IdGenerator::new();
+    {
+        let cat = Catalog::open(dir.path()).unwrap();
+        for i in 0..3 {
+            let record = akte_types::AccessRecord {
+                at: now_millis(),
+                action: akte_types::AccessAction::DownloadDocument,
+                principal: None,
+                peer: "127.0.0.1:1".into(),
+                case_number: Some("12345BG0000001".into()),
+                document_id: Some(format!("doc{i}")),
+                detail: String::new(),
+            };
+            cat.log_access(ids.document_id().to_bytes(), &record)
+                .unwrap();
+        }
+    }
+    let cat = Catalog::open(dir.path()).unwrap();
+    let log = cat.access_log(2).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].document_id.as_deref(), Some("doc2"));
+    assert_eq!(log[1].document_id.as_deref(), Some("doc1"));
+}

@@ -47,6 +47,14 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Show the newest entries of the access log (with the server stopped).
+    Audit {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// How many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Create, show and list cases.
     Case {
         #[command(subcommand)]
@@ -156,6 +164,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("opening the store (is the server still running?)")?;
             let n = store.reindex_all().await?;
             println!("reindexed {n} documents");
+            Ok(())
+        }
+        Command::Audit { server, limit } => {
+            init_logging("warn");
+            let settings = load_config(&server, None)?.validate()?;
+            let store = Store::open(settings)
+                .context("opening the store (is the server still running?)")?;
+            for r in store.access_log(limit).await? {
+                let at = std::time::UNIX_EPOCH
+                    + std::time::Duration::from_millis(u64::try_from(r.at).unwrap_or(0));
+                println!(
+                    "{}  {:<20} {:<22} {:<15} {:<27} {}",
+                    humantime::format_rfc3339_millis(at),
+                    format!("{:?}", r.action),
+                    r.peer,
+                    r.case_number.as_deref().unwrap_or("-"),
+                    r.document_id.as_deref().unwrap_or("-"),
+                    r.detail
+                );
+            }
             Ok(())
         }
         Command::Case { command, client } => {

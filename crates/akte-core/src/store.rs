@@ -5,8 +5,8 @@ use akte_blob::{open_object_store, BlobStore};
 use akte_catalog::Catalog;
 use akte_index::{SearchIndex, SearchQuery};
 use akte_types::{
-    now_millis, Case, CaseId, CaseNumber, ContentHash, Document, DocumentId, IdGenerator,
-    IndexState, UnixMillis,
+    now_millis, AccessRecord, Case, CaseId, CaseNumber, ContentHash, Document, DocumentId,
+    IdGenerator, IndexState, UnixMillis,
 };
 use bytes::Bytes;
 use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
@@ -562,6 +562,25 @@ impl Store {
             })
         })
         .await
+    }
+
+    // ------------------------------------------------------------ access log
+
+    /// Records a read of social data before it is served; a read that cannot
+    /// be logged is refused.
+    pub async fn log_access(&self, mut record: AccessRecord) -> Result<()> {
+        record.at = now_millis();
+        self.blocking(move |inner| {
+            let id = inner.ids.raw();
+            Ok(inner.catalog.log_access(id, &record)?)
+        })
+        .await
+    }
+
+    /// The newest `limit` access records, newest first.
+    pub async fn access_log(&self, limit: usize) -> Result<Vec<AccessRecord>> {
+        self.blocking(move |inner| Ok(inner.catalog.access_log(limit)?))
+            .await
     }
 
     // ------------------------------------------------------------ search

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use akte_core::{CoreError, NewCase, SearchRequest, Store, UploadHeader};
 use akte_proto::v1 as pb;
 use akte_proto::v1::upload_document_request::Payload as UploadPayload;
+use akte_types::{AccessAction, AccessRecord};
 use futures::stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
@@ -13,6 +14,29 @@ use crate::reset::BodyBroken;
 
 fn remote(req: &Request<impl Sized>) -> String {
     req.remote_addr().map(|a| a.to_string()).unwrap_or_default()
+}
+
+/// Logs a read of social data; the read is refused if that fails.
+async fn log_read(
+    store: &Store,
+    action: AccessAction,
+    peer: String,
+    case_number: Option<String>,
+    document_id: Option<String>,
+    detail: String,
+) -> Result<(), Status> {
+    store
+        .log_access(AccessRecord {
+            at: 0,
+            action,
+            principal: None,
+            peer,
+            case_number,
+            document_id,
+            detail,
+        })
+        .await
+        .map_err(status_from)
 }
 
 #[derive(Clone, Debug)]
@@ -51,6 +75,7 @@ impl pb::case_service_server::CaseService for CaseApi {
         &self,
         request: Request<pb::GetCaseRequest>,
     ) -> Result<Response<pb::Case>, Status> {
+        let peer = remote(&request);
         let view = match request.into_inner().key {
             Some(pb::get_case_request::Key::CaseId(id)) => self.store.get_case_by_id(&id).await,
             Some(pb::get_case_request::Key::CaseNumber(n)) => {
@@ -61,6 +86,16 @@ impl pb::case_service_server::CaseService for CaseApi {
             )),
         }
         .map_err(status_from)?;
+        let number = view.case.case_number.to_string();
+        log_read(
+            &self.store,
+            AccessAction::GetCase,
+            peer,
+            Some(number),
+            None,
+            String::new(),
+        )
+        .await?;
         Ok(Response::new(convert::case(view)))
     }
 
@@ -191,7 +226,22 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             .download(&r.document_id, r.offset, r.length)
             .await
             .map_err(status_from)?;
-        tracing::info!(document_id = %doc.document_id, case_number = %doc.case_number, %peer, "document read");
+        log_read(
+            &self.store,
+            AccessAction::DownloadDocument,
+            peer,
+            Some(doc.case_number.to_string()),
+            Some(doc.document_id.to_string()),
+            match (r.offset, r.length) {
+                (None, None) => String::new(),
+                (o, l) => format!(
+                    "range offset={} length={}",
+                    o.unwrap_or(0),
+                    l.map_or("end".into(), |l| l.to_string())
+                ),
+            },
+        )
+        .await?;
         let first = pb::DownloadDocumentResponse {
             payload: Some(pb::download_document_response::Payload::Document(
                 convert::document(doc),
@@ -218,7 +268,15 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             .get_document(&request.into_inner().document_id)
             .await
             .map_err(status_from)?;
-        tracing::info!(document_id = %doc.document_id, %peer, "document metadata read");
+        log_read(
+            &self.store,
+            AccessAction::GetDocument,
+            peer,
+            Some(doc.case_number.to_string()),
+            Some(doc.document_id.to_string()),
+            String::new(),
+        )
+        .await?;
         Ok(Response::new(convert::document(doc)))
     }
 
@@ -226,6 +284,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         &self,
         request: Request<pb::ListCaseDocumentsRequest>,
     ) -> Result<Response<pb::ListCaseDocumentsResponse>, Status> {
+        let peer = remote(&request);
         let r = request.into_inner();
         let (id, number) = match &r.case_key {
             Some(pb::list_case_documents_request::CaseKey::CaseId(id)) => (Some(id.as_str()), None),
@@ -239,6 +298,16 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             .list_case_documents(id, number, r.page_size as usize, &r.page_token)
             .await
             .map_err(status_from)?;
+        let case_number = page.documents.first().map(|d| d.case_number.to_string());
+        log_read(
+            &self.store,
+            AccessAction::ListCaseDocuments,
+            peer,
+            case_number.or_else(|| number.map(str::to_owned)),
+            None,
+            format!("{} documents", page.documents.len()),
+        )
+        .await?;
         Ok(Response::new(pb::ListCaseDocumentsResponse {
             documents: page.documents.into_iter().map(convert::document).collect(),
             next_page_token: page.next_page_token,
@@ -263,7 +332,12 @@ impl pb::search_service_server::SearchService for SearchApi {
         &self,
         request: Request<pb::SearchRequest>,
     ) -> Result<Response<pb::SearchResponse>, Status> {
+        let peer = remote(&request);
         let r = request.into_inner();
+        let detail = format!(
+            "query={:?} case_number={:?} site={:?} document_type={:?}",
+            r.query, r.case_number, r.site, r.document_type
+        );
         let received_from = r
             .received_from
             .as_ref()
@@ -288,6 +362,24 @@ impl pb::search_service_server::SearchService for SearchApi {
             })
             .await
             .map_err(status_from)?;
+        let shown: Vec<String> = page
+            .hits
+            .iter()
+            .map(|h| h.document.document_id.to_string())
+            .collect();
+        log_read(
+            &self.store,
+            AccessAction::Search,
+            peer,
+            None,
+            None,
+            format!(
+                "{detail} total_hits={} shown={}",
+                page.total_hits,
+                shown.join(",")
+            ),
+        )
+        .await?;
         Ok(Response::new(pb::SearchResponse {
             hits: page
                 .hits

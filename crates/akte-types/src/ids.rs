@@ -90,6 +90,11 @@ impl IdGenerator {
         }
     }
 
+    /// A fresh ULID as bytes, for time-ordered keys of other records.
+    pub fn raw(&self) -> [u8; 16] {
+        self.next().to_bytes()
+    }
+
     pub fn case_id(&self) -> CaseId {
         CaseId(self.next())
     }

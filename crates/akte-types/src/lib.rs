@@ -10,4 +10,4 @@ pub use case_number::{
 };
 pub use hash::{ContentHash, HashParseError};
 pub use ids::{CaseId, DocumentId, IdGenerator, IdParseError};
-pub use records::{now_millis, Case, Document, IndexState, UnixMillis};
+pub use records::{now_millis, AccessAction, AccessRecord, Case, Document, IndexState, UnixMillis};

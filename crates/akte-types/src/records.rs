@@ -60,3 +60,33 @@ pub struct Document {
     #[serde(default)]
     pub index_error: Option<String>,
 }
+
+/// What kind of access to social data an [`AccessRecord`] logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessAction {
+    GetCase,
+    ListCaseDocuments,
+    GetDocument,
+    DownloadDocument,
+    Search,
+}
+
+/// One read of social data (§35 SGB I): who, from where, what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecord {
+    pub at: UnixMillis,
+    pub action: AccessAction,
+    /// The authenticated principal; none while the service has no authentication.
+    #[serde(default)]
+    pub principal: Option<String>,
+    /// Network address of the client.
+    pub peer: String,
+    #[serde(default)]
+    pub case_number: Option<String>,
+    #[serde(default)]
+    pub document_id: Option<String>,
+    /// Further detail, e.g. the query and the number of hits of a search.
+    #[serde(default)]
+    pub detail: String,
+}
