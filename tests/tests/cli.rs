@@ -151,25 +151,17 @@ fn cli_session_and_reindex() {
         String::from_utf8_lossy(&out.stderr)
     );
     let log = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        log.lines()
-            .any(|l| l.contains("DownloadDocument") && l.contains(&ids[1])),
-        "{log}"
-    );
-    assert!(
-        log.lines()
-            .any(|l| l.contains("GetCase") && l.contains("12345BG0012345")),
-        "{log}"
-    );
-    assert!(
-        log.lines().any(|l| l.contains("ListCaseDocuments")),
-        "{log}"
-    );
-    assert!(
-        log.lines()
-            .any(|l| l.contains("Search") && l.contains("Lebensunterhalt")),
-        "{log}"
-    );
+    for (action, what) in [
+        ("DownloadDocument", ids[1].as_str()),
+        ("GetCase", "12345BG0012345"),
+        ("ListCaseDocuments", "12345BG0012345"),
+        ("Search", "Lebensunterhalt"),
+    ] {
+        assert!(
+            log.lines().any(|l| l.contains(action) && l.contains(what)),
+            "no {action} of {what}: {log}"
+        );
+    }
     assert!(
         log.lines().next().is_some_and(|l| l.contains("Search")),
         "newest first: {log}"
