@@ -22,6 +22,24 @@ fn akte(server: &Server, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Runs an offline subcommand (no server) on `data`; returns stdout, or
+/// stderr as the error.
+fn akte_offline(command: &str, data: &std::path::Path, extra: &[&str]) -> Result<String, String> {
+    let out = Command::new(akte_bin())
+        .arg(command)
+        .arg("--data-dir")
+        .arg(data)
+        .args(extra)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
 #[test]
 fn cli_session_and_reindex() {
     let dir = tempfile::tempdir().unwrap();
@@ -123,34 +141,13 @@ fn cli_session_and_reindex() {
     assert!(err.contains("invalid search query"), "{err}");
 
     // A rebuild while the server runs is refused and leaves the index alone.
-    let out = Command::new(akte_bin())
-        .args(["reindex", "--data-dir", data.to_str().unwrap()])
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("server still running"));
+    let err = akte_offline("reindex", &data, &[]).unwrap_err();
+    assert!(err.contains("server still running"), "{err}");
     assert!(data.join("index").is_dir());
 
-    // Rebuild the index from the catalog with the server stopped.
     drop(server);
     // Every read was logged: the download, the case view, the searches.
-    let out = Command::new(akte_bin())
-        .args([
-            "audit",
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--limit",
-            "1000",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let log = String::from_utf8_lossy(&out.stdout);
+    let log = akte_offline("audit", &data, &["--limit", "1000"]).unwrap();
     for (action, what) in [
         ("DownloadDocument", ids[1].as_str()),
         ("GetCase", "12345BG0012345"),
@@ -166,18 +163,10 @@ fn cli_session_and_reindex() {
         log.lines().next().is_some_and(|l| l.contains("Search")),
         "newest first: {log}"
     );
+    // Rebuild the index from the catalog with the server stopped.
     std::fs::remove_dir_all(data.join("index")).unwrap();
-    let out = Command::new(akte_bin())
-        .args(["reindex", "--data-dir", data.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("reindexed 2 documents"));
+    let out = akte_offline("reindex", &data, &[]).unwrap();
+    assert!(out.contains("reindexed 2 documents"), "{out}");
     let server = Server::start(&data, None).unwrap();
     for (word, id) in [("Beschaeftigte", &ids[0]), ("Lebensunterhalt", &ids[1])] {
         let (ok, out, _) = akte(&server, &["search", word]);
