@@ -248,6 +248,26 @@ async fn bad_input_is_refused_and_changes_nothing() {
         "page_token",
     );
 
+    // A search page far beyond any result window.
+    let deep = c
+        .search
+        .search(pb::SearchRequest {
+            query: "Hallo".into(),
+            page_token: "100000000000".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_status(deep, Code::InvalidArgument, "up to hit");
+    let bad = c
+        .search
+        .search(pb::SearchRequest {
+            query: "Hallo".into(),
+            page_token: "-1".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_status(bad, Code::InvalidArgument, "page_token");
+
     // Nothing changed: no document, no blob, no staging data.
     assert!(list_documents(&mut c, n).await.is_empty());
     let case = c

@@ -106,8 +106,10 @@ fn create_dirs_durably(dir: &FsPath) -> std::io::Result<()> {
         create_dirs_durably(parent)?;
     }
     match fs::create_dir(dir) {
+        // Created by a concurrent writer, whose sync may not have happened
+        // yet: sync here too.
         Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e),
     }
     if let Some(parent) = dir.parent() {
@@ -124,6 +126,10 @@ fn publish(tmp: &FsPath, dest: &FsPath, create: bool, location: &Path) -> object
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let _ = fs::remove_file(tmp);
+                // The existing entry may come from a concurrent writer that
+                // has not synced the directory yet; whoever relies on it
+                // (dedup) must find it durable.
+                sync_dir(dest.parent().unwrap_or(FsPath::new("/"))).map_err(generic)?;
                 return Err(object_store::Error::AlreadyExists {
                     path: location.to_string(),
                     source: Box::new(e),

@@ -6,7 +6,7 @@ mod durable_local;
 mod error;
 pub mod testing;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
@@ -141,19 +141,12 @@ impl BlobStore {
                     .await
                 {
                     Ok(_) => Ok(true),
-                    Err(object_store::Error::AlreadyExists { .. }) => {
-                        if self.existing_is_sound(&key, staged).await? {
-                            Ok(false)
-                        } else {
-                            self.store
-                                .put(&key, PutPayload::from(bytes.clone()))
-                                .await
-                                .map_err(BlobError::store("put"))?;
-                            Ok(true)
-                        }
-                    }
-                    // Stores without conditional writes: fall back to look-then-write.
-                    Err(object_store::Error::NotImplemented { .. }) => {
+                    // Already there (dedup), or a store without conditional
+                    // writes: keep a sound existing blob, else (re)write.
+                    Err(
+                        object_store::Error::AlreadyExists { .. }
+                        | object_store::Error::NotImplemented { .. },
+                    ) => {
                         if self.existing_is_sound(&key, staged).await? {
                             return Ok(false);
                         }
@@ -176,11 +169,25 @@ impl BlobStore {
         }
     }
 
-    /// Whether a blob is stored under the staged content's key with the right
-    /// size. A blob of the wrong size (damaged) is reported and rewritten.
+    /// Whether a sound blob is stored under the staged content's key: right
+    /// size and right hash (read back in full). A damaged one is reported and
+    /// will be rewritten with the staged content.
     async fn existing_is_sound(&self, key: &Path, staged: &StagedBlob) -> Result<bool> {
         match self.store.head(key).await {
-            Ok(meta) if meta.size == staged.size => Ok(true),
+            Ok(meta) if meta.size == staged.size => {
+                match self.verify(staged.hash, staged.size).await {
+                    Ok(()) => Ok(true),
+                    Err(
+                        e @ (BlobError::Corrupt { .. }
+                        | BlobError::WrongSize { .. }
+                        | BlobError::NotFound(_)),
+                    ) => {
+                        tracing::warn!(hash = %staged.hash, error = %e, "rewriting damaged blob");
+                        Ok(false)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             Ok(meta) => {
                 tracing::warn!(hash = %staged.hash, stored = meta.size, expected = staged.size, "rewriting damaged blob");
                 Ok(false)
@@ -188,6 +195,15 @@ impl BlobStore {
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(BlobError::store("head")(e)),
         }
+    }
+
+    /// Reads a whole blob and checks its size and hash, keeping nothing.
+    pub async fn verify(&self, hash: ContentHash, size: u64) -> Result<()> {
+        let mut stream = self.read(hash, size, None).await?;
+        while let Some(chunk) = stream.next().await {
+            chunk?;
+        }
+        Ok(())
     }
 
     async fn upload_file(&self, key: &Path, path: &FsPath) -> Result<()> {
@@ -259,7 +275,8 @@ impl BlobStore {
             pos: 0,
             range,
             pending: BytesMut::new(),
-            held: None,
+            ready: VecDeque::new(),
+            verified: false,
             hash,
             size,
             done: false,
@@ -307,27 +324,39 @@ impl BlobStore {
 }
 
 /// Reads the whole blob, hashing every byte, and emits the requested range in
-/// chunks of about [`OUT_CHUNK`] bytes. One chunk is always held back until
-/// the end, so that nothing past a mismatch, and not the final piece, is sent.
+/// chunks of at most [`OUT_CHUNK`] bytes. The last chunk is always held back
+/// until the end, so that it is sent only once size and hash are confirmed.
 struct VerifyState {
     inner: BoxStream<'static, Result<Bytes>>,
     hasher: Sha256,
     pos: u64,
     range: Range<u64>,
+    /// Range bytes not yet cut into a chunk.
     pending: BytesMut,
-    held: Option<Bytes>,
+    /// Chunks ready to send; the newest stays until more arrive.
+    ready: VecDeque<Bytes>,
     hash: ContentHash,
     size: u64,
+    /// Verified: only `ready` remains to be sent.
+    verified: bool,
     done: bool,
 }
 
-/// Size of the chunks a read emits.
+/// Largest chunk a read emits.
 pub const OUT_CHUNK: usize = 256 * 1024;
 
 impl VerifyState {
     async fn next(mut self) -> Option<(Result<Bytes>, Self)> {
         loop {
             if self.done {
+                return None;
+            }
+            if self.ready.len() > 1 || (self.verified && !self.ready.is_empty()) {
+                let chunk = self.ready.pop_front()?;
+                return Some((Ok(chunk), self));
+            }
+            if self.verified {
+                self.done = true;
                 return None;
             }
             match self.inner.next().await {
@@ -342,11 +371,9 @@ impl VerifyState {
                             &chunk[(lo - start) as usize..(hi - start) as usize],
                         );
                     }
-                    if self.pending.len() >= OUT_CHUNK {
-                        let full = self.pending.split().freeze();
-                        if let Some(prev) = self.held.replace(full) {
-                            return Some((Ok(prev), self));
-                        }
+                    while self.pending.len() >= OUT_CHUNK {
+                        let piece = self.pending.split_to(OUT_CHUNK).freeze();
+                        self.ready.push_back(piece);
                     }
                 }
                 Some(Err(e)) => {
@@ -354,29 +381,31 @@ impl VerifyState {
                     return Some((Err(e), self));
                 }
                 None => {
-                    self.done = true;
                     let actual =
                         ContentHash::from_bytes(std::mem::take(&mut self.hasher).finalize().into());
-                    let verdict = if self.pos != self.size {
-                        Err(BlobError::WrongSize {
+                    let failure = if self.pos != self.size {
+                        Some(BlobError::WrongSize {
                             hash: self.hash,
                             expected: self.size,
                             actual: self.pos,
                         })
                     } else if actual != self.hash {
-                        Err(BlobError::Corrupt {
+                        Some(BlobError::Corrupt {
                             expected: self.hash,
                             actual,
                         })
                     } else {
-                        let mut last = BytesMut::from(self.held.take().unwrap_or_default());
-                        last.extend_from_slice(&self.pending);
-                        if last.is_empty() {
-                            return None;
-                        }
-                        Ok(last.freeze())
+                        None
                     };
-                    return Some((verdict, self));
+                    if let Some(e) = failure {
+                        self.done = true;
+                        return Some((Err(e), self));
+                    }
+                    if !self.pending.is_empty() {
+                        let rest = self.pending.split().freeze();
+                        self.ready.push_back(rest);
+                    }
+                    self.verified = true;
                 }
             }
         }

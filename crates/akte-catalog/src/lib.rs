@@ -512,6 +512,28 @@ impl Catalog {
             .collect()
     }
 
+    /// Moves entries to the end of the queue (new sequence numbers), so that
+    /// documents that cannot be indexed now do not block the ones behind them.
+    pub fn requeue(&self, entries: &[QueueEntry]) -> Result<Vec<QueueEntry>> {
+        let mut batch = WriteBatch::default();
+        let mut moved = Vec::with_capacity(entries.len());
+        for e in entries {
+            let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
+            batch.delete_cf(self.cf(CF_INDEX_QUEUE), e.seq.to_be_bytes());
+            batch.put_cf(
+                self.cf(CF_INDEX_QUEUE),
+                seq.to_be_bytes(),
+                e.document_id.to_bytes(),
+            );
+            moved.push(QueueEntry {
+                seq,
+                document_id: e.document_id,
+            });
+        }
+        self.db.write(batch)?;
+        Ok(moved)
+    }
+
     /// Forces buffered writes (not synced ones) to disk, e.g. before shutdown.
     pub fn flush_wal(&self) -> Result<()> {
         self.db.flush_wal(true)?;

@@ -137,6 +137,9 @@ fn documents_counts_queue_and_reopen() {
             .index_state,
         IndexState::Indexed
     );
+    let moved = cat.requeue(&[e]).unwrap();
+    assert_eq!(cat.queued(100).unwrap(), moved);
+    assert!(moved[0].seq > e.seq);
     assert_eq!(cat.enqueue_all().unwrap(), 6);
     assert_eq!(cat.queue_len().unwrap(), 7);
 }

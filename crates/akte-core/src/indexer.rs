@@ -66,6 +66,7 @@ impl Store {
         }
         let taken = entries.len();
         let mut outcomes = Vec::with_capacity(taken);
+        let mut postponed = Vec::new();
         let mut docs = Vec::with_capacity(taken);
         for (entry, doc) in entries {
             let Some(doc) = doc else {
@@ -87,8 +88,9 @@ impl Store {
                     });
                 }
                 Err(e) => {
-                    // Storage unreachable: leave it queued and try again later.
+                    // Storage unreachable: queue it again, behind the others.
                     tracing::warn!(document_id = %doc.document_id, error = %e, "text extraction postponed");
+                    postponed.push(entry);
                 }
             }
         }
@@ -97,6 +99,7 @@ impl Store {
             inner.index.upsert(&docs)?;
             inner.index.commit()?;
             inner.catalog.finish_indexing(&outcomes)?;
+            inner.catalog.requeue(&postponed)?;
             Ok(())
         })
         .await?;
@@ -128,9 +131,12 @@ impl Store {
             }
         };
         let media_type = doc.media_type.clone();
-        let extracted =
-            tokio::task::spawn_blocking(move || akte_extract::extract(&media_type, &content))
-                .await?;
+        // The staging directory is emptied at every start.
+        let work_dir = self.inner.blobs.staging_dir().to_path_buf();
+        let extracted = tokio::task::spawn_blocking(move || {
+            akte_extract::extract(&media_type, &content, &work_dir)
+        })
+        .await?;
         Ok(match extracted {
             Ok(Extracted::Text(text)) => (IndexState::Indexed, None, text),
             Ok(Extracted::NotExtracted) => (IndexState::Indexed, None, String::new()),

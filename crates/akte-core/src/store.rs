@@ -18,6 +18,8 @@ use crate::{CoreError, Result, Settings};
 const MAX_FIELD: usize = 1024;
 pub const DEFAULT_PAGE_SIZE: usize = 50;
 pub const MAX_PAGE_SIZE: usize = 1000;
+/// Deepest hit a search can be paged to.
+pub const MAX_SEARCH_WINDOW: usize = 10_000;
 
 /// Input of [`Store::create_case`].
 #[derive(Clone, Debug, Default)]
@@ -595,6 +597,12 @@ impl Store {
             0 => 20,
             n => n.min(MAX_PAGE_SIZE),
         };
+        // The index collects offset + limit hits to return the page: bound it.
+        if offset.saturating_add(limit) > MAX_SEARCH_WINDOW {
+            return Err(CoreError::InvalidArgument(format!(
+                "search results are available up to hit {MAX_SEARCH_WINDOW}; narrow the query or filters"
+            )));
+        }
         let nonempty = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         let case_number = match nonempty(req.case_number) {
             Some(n) => Some(self.parse_case_number(&n)?.as_str().to_owned()),
@@ -632,7 +640,7 @@ impl Store {
                 }
             }
             let next = offset + limit;
-            let next_page_token = if next < results.total {
+            let next_page_token = if next < results.total.min(MAX_SEARCH_WINDOW) {
                 next.to_string()
             } else {
                 String::new()

@@ -67,7 +67,7 @@ mod tests {
             "Ihr Weiterbewilligungsantrag (Größe) ist da.",
         ]);
         assert_eq!(detect(&pdf), Some("application/pdf"));
-        match extract("application/pdf", &pdf).unwrap() {
+        match extract("application/pdf", &pdf, &std::env::temp_dir()).unwrap() {
             Extracted::Text(t) => {
                 assert!(t.contains("Beschäftigte"), "{t}");
                 assert!(t.contains("Weiterbewilligungsantrag (Größe)"), "{t}");

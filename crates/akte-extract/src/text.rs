@@ -1,6 +1,7 @@
 //! Text from stored content, for the index.
 
 use std::io::{Read, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -36,12 +37,18 @@ pub enum ExtractError {
     Io(#[from] std::io::Error),
 }
 
-/// Extracts the text of `content` of the (verified) `media_type`. Blocking:
-/// run it off the async executor.
-pub fn extract(media_type: &str, content: &[u8]) -> Result<Extracted, ExtractError> {
+/// Extracts the text of `content` of the (verified) `media_type`. Tools that
+/// need the content as a file get one in `work_dir` (removed afterwards; the
+/// caller should use a directory it empties at start, since a crash can leave
+/// it there). Blocking: run it off the async executor.
+pub fn extract(
+    media_type: &str,
+    content: &[u8],
+    work_dir: &Path,
+) -> Result<Extracted, ExtractError> {
     match media_type {
         TEXT | EMAIL => Ok(Extracted::Text(decode_text(content))),
-        PDF => pdf_text(content),
+        PDF => pdf_text(content, work_dir),
         TIFF | PNG | JPEG => Ok(Extracted::NeedsOcr),
         DOCX | ODT => Ok(Extracted::NotExtracted),
         _ => Ok(Extracted::NotExtracted),
@@ -77,11 +84,11 @@ fn truncate(mut s: String) -> String {
     s
 }
 
-fn pdf_text(content: &[u8]) -> Result<Extracted, ExtractError> {
+fn pdf_text(content: &[u8], work_dir: &Path) -> Result<Extracted, ExtractError> {
     let mut file = tempfile::Builder::new()
         .prefix("akte-pdf")
         .suffix(".pdf")
-        .tempfile()?;
+        .tempfile_in(work_dir)?;
     file.write_all(content)?;
     file.flush()?;
     let mut child = match Command::new("pdftotext")
@@ -146,28 +153,34 @@ mod tests {
     #[test]
     fn plain_text_in_utf8_and_latin1() {
         assert_eq!(
-            extract(TEXT, "Grüße".as_bytes()).unwrap(),
+            extract(TEXT, "Grüße".as_bytes(), &std::env::temp_dir()).unwrap(),
             Extracted::Text("Grüße".into())
         );
         assert_eq!(
-            extract(TEXT, b"\xEF\xBB\xBFHallo").unwrap(),
+            extract(TEXT, b"\xEF\xBB\xBFHallo", &std::env::temp_dir()).unwrap(),
             Extracted::Text("Hallo".into())
         );
         assert_eq!(
-            extract(TEXT, b"Gr\xfc\xdfe").unwrap(),
+            extract(TEXT, b"Gr\xfc\xdfe", &std::env::temp_dir()).unwrap(),
             Extracted::Text("Grüße".into())
         );
     }
 
     #[test]
     fn images_need_ocr_and_office_is_not_extracted() {
-        assert_eq!(extract(PNG, b"\x89PNG").unwrap(), Extracted::NeedsOcr);
-        assert_eq!(extract(DOCX, b"PK").unwrap(), Extracted::NotExtracted);
+        assert_eq!(
+            extract(PNG, b"\x89PNG", &std::env::temp_dir()).unwrap(),
+            Extracted::NeedsOcr
+        );
+        assert_eq!(
+            extract(DOCX, b"PK", &std::env::temp_dir()).unwrap(),
+            Extracted::NotExtracted
+        );
     }
 
     #[test]
     fn broken_pdf_is_an_error_not_a_panic() {
-        match extract(PDF, b"%PDF-1.4 garbage") {
+        match extract(PDF, b"%PDF-1.4 garbage", &std::env::temp_dir()) {
             Err(ExtractError::BadPdf(_)) | Err(ExtractError::PdfToolMissing) => {}
             // pdftotext may also print nothing for garbage and succeed.
             Ok(Extracted::NeedsOcr) => {}

@@ -176,7 +176,19 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             Ok(pb::UploadDocumentRequest { payload: None }) => Err(CoreError::InvalidArgument(
                 "a message carries neither header nor chunk".into(),
             )),
-            Err(status) => Err(CoreError::Cancelled(status.message().to_owned())),
+            Err(status) => Err(match status.code() {
+                tonic::Code::OutOfRange | tonic::Code::ResourceExhausted => {
+                    CoreError::ResourceExhausted(format!(
+                        "a message of the upload is too large (chunks of at most 4 MiB): {}",
+                        status.message()
+                    ))
+                }
+                tonic::Code::InvalidArgument => {
+                    CoreError::InvalidArgument(status.message().to_owned())
+                }
+                // Reset stream, broken connection, undecodable body.
+                _ => CoreError::Cancelled(status.message().to_owned()),
+            }),
         });
         // A reset stream ends like a finished one (see `reset`): refuse it.
         let end_check = futures::stream::once(async move {
