@@ -29,8 +29,6 @@ pub use error::{BlobError, Result};
 pub const DEFAULT_INLINE_LIMIT: usize = 8 * 1024 * 1024;
 /// Size of the parts in which large blobs are uploaded.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
-/// Size of the chunks in which staging files are read back.
-const READ_CHUNK: usize = 256 * 1024;
 
 /// Opens the object store named by `url`:
 /// - `file:///abs/dir` or an empty URL (then `default_root`): a local
@@ -102,10 +100,6 @@ impl BlobStore {
     pub fn with_inline_limit(mut self, limit: usize) -> Self {
         self.inline_limit = limit;
         self
-    }
-
-    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
-        &self.store
     }
 
     pub fn staging_dir(&self) -> &FsPath {
@@ -498,29 +492,6 @@ impl StagedBlob {
         match &self.content {
             Content::Memory(b) => Some(b),
             Content::File(_) => None,
-        }
-    }
-
-    /// Reads the content (from memory or the staging file), in chunks.
-    pub fn chunks(&self) -> BoxStream<'static, Result<Bytes>> {
-        match &self.content {
-            Content::Memory(b) => {
-                futures::stream::once(futures::future::ready(Ok(b.clone()))).boxed()
-            }
-            Content::File(spill) => {
-                let path = spill.path.clone();
-                futures::stream::once(async move { tokio::fs::File::open(path).await })
-                    .map_ok(|file| {
-                        futures::stream::try_unfold(file, |mut file| async move {
-                            let mut buf = BytesMut::with_capacity(READ_CHUNK);
-                            let n = file.read_buf(&mut buf).await?;
-                            Ok::<_, std::io::Error>((n > 0).then(|| (buf.freeze(), file)))
-                        })
-                    })
-                    .try_flatten()
-                    .map_err(BlobError::from)
-                    .boxed()
-            }
         }
     }
 }

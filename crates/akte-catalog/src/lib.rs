@@ -33,10 +33,6 @@ pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 pub enum CatalogError {
     #[error("a case with number {0} already exists")]
     CaseExists(CaseNumber),
-    #[error("case {0} not found")]
-    CaseNotFound(String),
-    #[error("document {0} not found")]
-    DocumentNotFound(DocumentId),
     #[error("catalog record in {cf} is damaged: {reason}")]
     Corrupt { cf: &'static str, reason: String },
     #[error("rocksdb: {0}")]
@@ -399,13 +395,6 @@ impl Catalog {
             );
         }
         Ok(out)
-    }
-
-    /// Every document, in id order.
-    pub fn documents(&self) -> impl Iterator<Item = Result<Document>> + '_ {
-        self.db
-            .iterator_cf(self.cf(CF_DOCUMENTS), IteratorMode::Start)
-            .map(|item| codec::decode(&item?.1, CF_DOCUMENTS))
     }
 
     pub fn document_count(&self) -> Result<u64> {

@@ -68,9 +68,6 @@ impl CoreError {
             },
             Self::Catalog(e) => match e {
                 CatalogError::CaseExists(_) => ErrorCode::AlreadyExists,
-                CatalogError::CaseNotFound(_) | CatalogError::DocumentNotFound(_) => {
-                    ErrorCode::NotFound
-                }
                 CatalogError::Corrupt { .. } => ErrorCode::DataLoss,
                 CatalogError::Db(_) => ErrorCode::Internal,
             },

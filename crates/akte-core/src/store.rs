@@ -191,10 +191,6 @@ impl Store {
         })
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.inner.settings
-    }
-
     pub fn catalog(&self) -> &Catalog {
         &self.inner.catalog
     }
