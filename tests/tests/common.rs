@@ -59,6 +59,8 @@ pub fn header(case_number: &str, media_type: &str, filename: &str) -> pb::Docume
         source: "e2e".into(),
         received_at: None,
         expected_sha256: None,
+        site: String::new(),
+        transfer_note: None,
     }
 }
 

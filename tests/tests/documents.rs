@@ -301,9 +301,9 @@ async fn german_search_over_text_and_pdf() {
 }
 
 #[tokio::test]
-async fn images_are_stored_and_await_text() {
+async fn images_are_stored_and_await_text_without_ocr() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), None).unwrap();
+    let server = Server::start(&dir.path().join("data"), Some("[ocr]\nmode = \"off\"\n")).unwrap();
     let mut c = clients(&server).await;
     let k = create_case(&mut c, "12345BG0000021", "Nord").await;
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();

@@ -268,6 +268,59 @@ async fn bad_input_is_refused_and_changes_nothing() {
         .await;
     assert_status(bad, Code::InvalidArgument, "page_token");
 
+    // Inbox and assignment.
+    let no_place = upload(&mut c, header("", "text/plain", "x.txt"), b"Hallo").await;
+    assert_status(no_place, Code::InvalidArgument, "site is required");
+    let mut h = header("", "text/plain", "x.txt");
+    h.site = "Nord".into();
+    h.transfer_note = Some(pb::TransferNote {
+        station_id: String::new(),
+        ..Default::default()
+    });
+    assert_status(
+        upload(&mut c, h, b"Hallo").await,
+        Code::InvalidArgument,
+        "station_id",
+    );
+    assert_status(
+        c.docs
+            .list_inbox(pb::ListInboxRequest {
+                site: " ".into(),
+                ..Default::default()
+            })
+            .await,
+        Code::InvalidArgument,
+        "site",
+    );
+    assert_status(
+        c.docs
+            .list_inbox(pb::ListInboxRequest {
+                site: "Nord".into(),
+                page_token: "garbage".into(),
+                ..Default::default()
+            })
+            .await,
+        Code::InvalidArgument,
+        "page_token",
+    );
+    for (id, case, code, needle) in [
+        ("nope", n.as_str(), Code::InvalidArgument, "document id"),
+        ("01ARZ3NDEKTSV4RRFFQ69G5FAV", n.as_str(), Code::NotFound, "not found"),
+        ("01ARZ3NDEKTSV4RRFFQ69G5FAV", "12-BG", Code::InvalidArgument, "case number"),
+    ] {
+        assert_status(
+            c.docs
+                .assign_document(pb::AssignDocumentRequest {
+                    document_id: id.into(),
+                    case_number: case.into(),
+                    note: String::new(),
+                })
+                .await,
+            code,
+            needle,
+        );
+    }
+
     // Nothing changed: no document, no blob, no staging data.
     assert!(list_documents(&mut c, n).await.is_empty());
     let case = c

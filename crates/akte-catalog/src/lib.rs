@@ -9,15 +9,25 @@
 //! - `counters`:       b'b' + sha256 (blob reference count) or b'c' + case_id
 //!   (document count), merged by addition
 //! - `index_queue`:    sequence number (u64 big-endian)        -> document_id
+//! - `ocr_queue`:      sequence number (u64 big-endian)        -> document_id
 //! - `access_log`:     ULID (16 bytes, time-ordered)            -> AccessRecord
+//! - `texts`:          document_id                             -> DocumentText (pages)
+//! - `inbox`:          site, 0x00, document_id                 -> (empty); oldest first
+//! - `station_documents`: station id, 0x00, sha256             -> document_id
+//!
+//! Documents without a case (uploaded into a site's inbox) have no
+//! `case_documents` link and do not count for a case until they are assigned.
 
 mod codec;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::collections::HashMap;
+
 use akte_types::{
-    AccessRecord, Case, CaseId, CaseNumber, ContentHash, Document, DocumentId, IndexState,
+    now_millis, AccessRecord, AssignedBy, Case, CaseId, CaseMove, CaseNumber, ContentHash,
+    Document, DocumentId, DocumentText, IndexState,
 };
 use parking_lot::Mutex;
 use rocksdb::{
@@ -47,7 +57,11 @@ const CF_CASE_DOCUMENTS: &str = "case_documents";
 const CF_COUNTERS: &str = "counters";
 const CF_INDEX_QUEUE: &str = "index_queue";
 const CF_ACCESS_LOG: &str = "access_log";
-const ALL_CFS: [&str; 8] = [
+const CF_OCR_QUEUE: &str = "ocr_queue";
+const CF_TEXTS: &str = "texts";
+const CF_INBOX: &str = "inbox";
+const CF_STATION_DOCUMENTS: &str = "station_documents";
+const ALL_CFS: [&str; 12] = [
     CF_CASES,
     CF_CASE_NUMBERS,
     CF_SITE_CASES,
@@ -56,7 +70,75 @@ const ALL_CFS: [&str; 8] = [
     CF_COUNTERS,
     CF_INDEX_QUEUE,
     CF_ACCESS_LOG,
+    CF_OCR_QUEUE,
+    CF_TEXTS,
+    CF_INBOX,
+    CF_STATION_DOCUMENTS,
 ];
+
+/// The durable work queues of the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Queue {
+    /// Documents to (re)index: text extraction and the search index.
+    Index,
+    /// Documents whose text must be recognised (OCR).
+    Ocr,
+}
+
+impl Queue {
+    fn cf_name(self) -> &'static str {
+        match self {
+            Queue::Index => CF_INDEX_QUEUE,
+            Queue::Ocr => CF_OCR_QUEUE,
+        }
+    }
+}
+
+/// What [`Catalog::insert_document`] did.
+#[derive(Clone, Debug)]
+pub enum Inserted {
+    /// Stored, and queued for indexing.
+    New(QueueEntry),
+    /// The same station already stored the same content: this document.
+    Existing(Box<Document>),
+}
+
+/// Where a document goes.
+#[derive(Clone, Debug)]
+pub enum Route {
+    /// Into this case (out of the inbox or another case).
+    Assign {
+        case: Box<Case>,
+        by: AssignedBy,
+        detail: String,
+    },
+    /// Into the inbox of the document's site, with the reason.
+    Inbox { reason: String },
+}
+
+/// Changes to one document, applied by [`Catalog::update_documents`].
+#[derive(Clone, Debug)]
+pub struct DocUpdate {
+    pub document_id: DocumentId,
+    pub state: Option<(IndexState, Option<String>)>,
+    pub text: Option<DocumentText>,
+    pub route: Option<Route>,
+    pub enqueue: Option<Queue>,
+    pub dequeue: Option<(Queue, u64)>,
+}
+
+impl DocUpdate {
+    pub fn new(document_id: DocumentId) -> Self {
+        Self {
+            document_id,
+            state: None,
+            text: None,
+            route: None,
+            enqueue: None,
+            dequeue: None,
+        }
+    }
+}
 
 /// An entry of the durable indexing queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,18 +147,13 @@ pub struct QueueEntry {
     pub document_id: DocumentId,
 }
 
-/// The outcome of indexing one queued document.
-#[derive(Clone, Debug)]
-pub struct IndexOutcome {
-    pub entry: QueueEntry,
-    pub state: IndexState,
-    pub error: Option<String>,
-}
-
 pub struct Catalog {
     db: DB,
     /// Serialises case creation so that a case number is taken only once.
     case_lock: Mutex<()>,
+    /// Serialises read-modify-write of document rows (state, routing, moves)
+    /// and the check for a station's earlier upload of the same content.
+    doc_lock: Mutex<()>,
     next_seq: AtomicU64,
 }
 
@@ -108,6 +185,30 @@ fn site_case_key(site: &str, number: &CaseNumber) -> Vec<u8> {
     k.push(0);
     k.extend_from_slice(number.as_str().as_bytes());
     k
+}
+
+fn inbox_key(site: &str, doc: DocumentId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(site.len() + 17);
+    k.extend_from_slice(site.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&doc.to_bytes());
+    k
+}
+
+fn station_key(station: &str, hash: &ContentHash) -> Vec<u8> {
+    let mut k = Vec::with_capacity(station.len() + 33);
+    k.extend_from_slice(station.as_bytes());
+    k.push(0);
+    k.extend_from_slice(hash.as_bytes());
+    k
+}
+
+/// The station that scanned a document, if it came with a transfer note.
+fn station_of(doc: &Document) -> Option<&str> {
+    doc.transfer_note
+        .as_ref()
+        .map(|n| n.station_id.as_str())
+        .filter(|s| !s.is_empty())
 }
 
 fn case_document_key(case: CaseId, doc: DocumentId) -> [u8; 32] {
@@ -153,19 +254,21 @@ impl Catalog {
         let catalog = Self {
             db,
             case_lock: Mutex::new(()),
+            doc_lock: Mutex::new(()),
             next_seq: AtomicU64::new(0),
         };
-        let next = match catalog
-            .db
-            .iterator_cf(catalog.cf(CF_INDEX_QUEUE), IteratorMode::End)
-            .next()
-        {
-            Some(item) => {
+        // Sequence numbers are shared by both queues.
+        let mut next = 1;
+        for cf in [CF_INDEX_QUEUE, CF_OCR_QUEUE] {
+            if let Some(item) = catalog
+                .db
+                .iterator_cf(catalog.cf(cf), IteratorMode::End)
+                .next()
+            {
                 let (key, _) = item?;
-                codec::decode_u64(&key, CF_INDEX_QUEUE)? + 1
+                next = next.max(codec::decode_u64(&key, cf)? + 1);
             }
-            None => 1,
-        };
+        }
         catalog.next_seq.store(next, Ordering::SeqCst);
         Ok(catalog)
     }
@@ -313,29 +416,47 @@ impl Catalog {
     // ------------------------------------------------------------ documents
 
     /// Records a new document whose blob is already durable: the document row,
-    /// its link from the case, the blob's reference count, the case's document
-    /// count and the indexing queue entry, in one synced write.
-    pub fn insert_document(&self, doc: &Document) -> Result<QueueEntry> {
-        let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
+    /// its link from the case (if it has one), the blob's reference count, the
+    /// case's document count, the indexing queue entry and, for a scanned
+    /// document, its station's record of the content, in one synced write.
+    ///
+    /// If the document's station already stored the same content, nothing is
+    /// written and that earlier document is returned.
+    pub fn insert_document(&self, doc: &Document) -> Result<Inserted> {
+        let _guard = self.doc_lock.lock();
         let mut batch = WriteBatch::default();
+        if let Some(station) = station_of(doc) {
+            let key = station_key(station, &doc.sha256);
+            if let Some(existing) = self.station_document_by_key(&key)? {
+                return Ok(Inserted::Existing(Box::new(existing)));
+            }
+            batch.put_cf(
+                self.cf(CF_STATION_DOCUMENTS),
+                key,
+                doc.document_id.to_bytes(),
+            );
+        }
+        let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
         batch.put_cf(
             self.cf(CF_DOCUMENTS),
             doc.document_id.to_bytes(),
             codec::encode(doc),
         );
-        batch.put_cf(
-            self.cf(CF_CASE_DOCUMENTS),
-            case_document_key(doc.case_id, doc.document_id),
-            [],
-        );
+        if let Some(case_id) = doc.case_id {
+            batch.put_cf(
+                self.cf(CF_CASE_DOCUMENTS),
+                case_document_key(case_id, doc.document_id),
+                [],
+            );
+            batch.merge_cf(
+                self.cf(CF_COUNTERS),
+                case_counter_key(case_id),
+                codec::encode_counter(1),
+            );
+        }
         batch.merge_cf(
             self.cf(CF_COUNTERS),
             blob_counter_key(&doc.sha256),
-            codec::encode_counter(1),
-        );
-        batch.merge_cf(
-            self.cf(CF_COUNTERS),
-            case_counter_key(doc.case_id),
             codec::encode_counter(1),
         );
         batch.put_cf(
@@ -344,10 +465,200 @@ impl Catalog {
             doc.document_id.to_bytes(),
         );
         self.db.write_opt(batch, &synced())?;
-        Ok(QueueEntry {
+        Ok(Inserted::New(QueueEntry {
             seq,
             document_id: doc.document_id,
-        })
+        }))
+    }
+
+    /// The document a station stored with this content, if any.
+    pub fn station_document(&self, station: &str, hash: &ContentHash) -> Result<Option<Document>> {
+        self.station_document_by_key(&station_key(station, hash))
+    }
+
+    fn station_document_by_key(&self, key: &[u8]) -> Result<Option<Document>> {
+        match self.db.get_pinned_cf(self.cf(CF_STATION_DOCUMENTS), key)? {
+            Some(id) => {
+                let id = DocumentId::from_slice(&id).ok_or_else(|| CatalogError::Corrupt {
+                    cf: CF_STATION_DOCUMENTS,
+                    reason: "document id is not 16 bytes".into(),
+                })?;
+                self.get_document(id)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The stored text of a document, if it has been extracted or recognised.
+    pub fn get_text(&self, id: DocumentId) -> Result<Option<DocumentText>> {
+        self.db
+            .get_pinned_cf(self.cf(CF_TEXTS), id.to_bytes())?
+            .map(|v| codec::decode(&v, CF_TEXTS))
+            .transpose()
+    }
+
+    /// Applies changes to documents in one write (synced if `sync`): index
+    /// state, text, routing into a case or the inbox, queue entries. Returns
+    /// the documents as they are afterwards (missing ones are skipped).
+    ///
+    /// Routing by text or code applies only to a document that has no case
+    /// yet (a person may have assigned it meanwhile); a manual assignment
+    /// moves it from wherever it is, keeping its history.
+    pub fn update_documents(&self, updates: &[DocUpdate], sync: bool) -> Result<Vec<Document>> {
+        let _guard = self.doc_lock.lock();
+        let mut batch = WriteBatch::default();
+        let mut docs: HashMap<DocumentId, Document> = HashMap::new();
+        let mut order: Vec<DocumentId> = Vec::new();
+        for u in updates {
+            if let Some((queue, seq)) = u.dequeue {
+                batch.delete_cf(self.cf(queue.cf_name()), seq.to_be_bytes());
+            }
+            let doc = match docs.get_mut(&u.document_id) {
+                Some(d) => d,
+                None => match self.get_document(u.document_id)? {
+                    Some(d) => {
+                        order.push(u.document_id);
+                        docs.entry(u.document_id).or_insert(d)
+                    }
+                    None => continue,
+                },
+            };
+            if let Some(text) = &u.text {
+                doc.page_count = u32::try_from(text.pages.len()).unwrap_or(u32::MAX);
+                batch.put_cf(
+                    self.cf(CF_TEXTS),
+                    doc.document_id.to_bytes(),
+                    codec::encode(text),
+                );
+            }
+            if let Some((state, error)) = &u.state {
+                doc.index_state = *state;
+                doc.index_error.clone_from(error);
+            }
+            let mut enqueue = u.enqueue;
+            match &u.route {
+                Some(Route::Assign { case, by, detail }) => {
+                    let automatic = *by != AssignedBy::Manual;
+                    if (automatic && doc.case_id.is_some()) || doc.case_id == Some(case.case_id) {
+                        // Already in a case, or already in this one.
+                    } else {
+                        match doc.case_id {
+                            Some(old) => {
+                                batch.delete_cf(
+                                    self.cf(CF_CASE_DOCUMENTS),
+                                    case_document_key(old, doc.document_id),
+                                );
+                                batch.merge_cf(
+                                    self.cf(CF_COUNTERS),
+                                    case_counter_key(old),
+                                    codec::encode_counter(-1),
+                                );
+                            }
+                            None => {
+                                batch.delete_cf(
+                                    self.cf(CF_INBOX),
+                                    inbox_key(&doc.site, doc.document_id),
+                                );
+                            }
+                        }
+                        batch.put_cf(
+                            self.cf(CF_CASE_DOCUMENTS),
+                            case_document_key(case.case_id, doc.document_id),
+                            [],
+                        );
+                        batch.merge_cf(
+                            self.cf(CF_COUNTERS),
+                            case_counter_key(case.case_id),
+                            codec::encode_counter(1),
+                        );
+                        doc.history.push(CaseMove {
+                            at: now_millis(),
+                            from: doc.case_number.take(),
+                            to: case.case_number.clone(),
+                            by: *by,
+                            detail: detail.clone(),
+                        });
+                        doc.case_id = Some(case.case_id);
+                        doc.case_number = Some(case.case_number.clone());
+                        doc.site.clone_from(&case.site);
+                        doc.routing_note = None;
+                        // The index must learn the new case.
+                        enqueue = Some(Queue::Index);
+                    }
+                }
+                // A document with a case stays where it is.
+                Some(Route::Inbox { reason }) if doc.case_id.is_none() => {
+                    batch.put_cf(
+                        self.cf(CF_INBOX),
+                        inbox_key(&doc.site, doc.document_id),
+                        [],
+                    );
+                    doc.routing_note = Some(reason.clone());
+                }
+                Some(Route::Inbox { .. }) | None => {}
+            }
+            if let Some(queue) = enqueue {
+                let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
+                batch.put_cf(
+                    self.cf(queue.cf_name()),
+                    seq.to_be_bytes(),
+                    doc.document_id.to_bytes(),
+                );
+            }
+        }
+        let mut out = Vec::with_capacity(order.len());
+        for id in order {
+            if let Some(doc) = docs.remove(&id) {
+                batch.put_cf(self.cf(CF_DOCUMENTS), id.to_bytes(), codec::encode(&doc));
+                out.push(doc);
+            }
+        }
+        if sync {
+            self.db.write_opt(batch, &synced())?;
+        } else {
+            self.db.write(batch)?;
+        }
+        Ok(out)
+    }
+
+    /// Documents in the inbox of `site`, oldest first, after document `after`.
+    pub fn list_inbox(
+        &self,
+        site: &str,
+        after: Option<DocumentId>,
+        limit: usize,
+    ) -> Result<Vec<Document>> {
+        let mut prefix = site.as_bytes().to_vec();
+        prefix.push(0);
+        let start = match after {
+            Some(doc) => {
+                let mut k = inbox_key(site, doc);
+                k.push(0);
+                k
+            }
+            None => prefix.clone(),
+        };
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_INBOX),
+            IteratorMode::From(&start, Direction::Forward),
+        ) {
+            let (key, _) = item?;
+            if !key.starts_with(&prefix) || out.len() >= limit {
+                break;
+            }
+            let id = DocumentId::from_slice(&key[prefix.len()..]).ok_or_else(|| {
+                CatalogError::Corrupt {
+                    cf: CF_INBOX,
+                    reason: "document id is not 16 bytes".into(),
+                }
+            })?;
+            out.push(self.get_document(id)?.ok_or_else(|| CatalogError::Corrupt {
+                cf: CF_INBOX,
+                reason: format!("points at missing document {id}"),
+            })?);
+        }
+        Ok(out)
     }
 
     pub fn get_document(&self, id: DocumentId) -> Result<Option<Document>> {
@@ -413,21 +724,19 @@ impl Catalog {
 
     // ------------------------------------------------------------ indexing queue
 
-    /// Up to `limit` queued documents, oldest first.
-    pub fn queued(&self, limit: usize) -> Result<Vec<QueueEntry>> {
+    /// Up to `limit` documents of a queue, oldest first.
+    pub fn queued(&self, queue: Queue, limit: usize) -> Result<Vec<QueueEntry>> {
+        let cf = queue.cf_name();
         let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf(self.cf(CF_INDEX_QUEUE), IteratorMode::Start)
-        {
+        for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {
             if out.len() >= limit {
                 break;
             }
             let (key, value) = item?;
-            let seq = codec::decode_u64(&key, CF_INDEX_QUEUE)?;
+            let seq = codec::decode_u64(&key, cf)?;
             let document_id =
                 DocumentId::from_slice(&value).ok_or_else(|| CatalogError::Corrupt {
-                    cf: CF_INDEX_QUEUE,
+                    cf,
                     reason: "document id is not 16 bytes".into(),
                 })?;
             out.push(QueueEntry { seq, document_id });
@@ -435,8 +744,8 @@ impl Catalog {
         Ok(out)
     }
 
-    pub fn queue_len(&self) -> Result<u64> {
-        self.count(CF_INDEX_QUEUE)
+    pub fn queue_len(&self, queue: Queue) -> Result<u64> {
+        self.count(queue.cf_name())
     }
 
     /// Queues every document for indexing (for a rebuild of the index).
@@ -457,29 +766,6 @@ impl Catalog {
         }
         self.db.write_opt(batch, &synced())?;
         Ok(n)
-    }
-
-    /// Records indexing outcomes and removes their queue entries, in one write.
-    /// Called after the index has committed them; a lost write only means the
-    /// documents are indexed again.
-    pub fn finish_indexing(&self, outcomes: &[IndexOutcome]) -> Result<()> {
-        let mut batch = WriteBatch::default();
-        for outcome in outcomes {
-            if let Some(mut doc) = self.get_document(outcome.entry.document_id)? {
-                if doc.index_state != outcome.state || doc.index_error != outcome.error {
-                    doc.index_state = outcome.state;
-                    doc.index_error.clone_from(&outcome.error);
-                    batch.put_cf(
-                        self.cf(CF_DOCUMENTS),
-                        doc.document_id.to_bytes(),
-                        codec::encode(&doc),
-                    );
-                }
-            }
-            batch.delete_cf(self.cf(CF_INDEX_QUEUE), outcome.entry.seq.to_be_bytes());
-        }
-        self.db.write(batch)?;
-        Ok(())
     }
 
     // ------------------------------------------------------------ access log
@@ -503,14 +789,15 @@ impl Catalog {
 
     /// Moves entries to the end of the queue (new sequence numbers), so that
     /// documents that cannot be indexed now do not block the ones behind them.
-    pub fn requeue(&self, entries: &[QueueEntry]) -> Result<Vec<QueueEntry>> {
+    pub fn requeue(&self, queue: Queue, entries: &[QueueEntry]) -> Result<Vec<QueueEntry>> {
+        let cf = queue.cf_name();
         let mut batch = WriteBatch::default();
         let mut moved = Vec::with_capacity(entries.len());
         for e in entries {
             let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
-            batch.delete_cf(self.cf(CF_INDEX_QUEUE), e.seq.to_be_bytes());
+            batch.delete_cf(self.cf(cf), e.seq.to_be_bytes());
             batch.put_cf(
-                self.cf(CF_INDEX_QUEUE),
+                self.cf(cf),
                 seq.to_be_bytes(),
                 e.document_id.to_bytes(),
             );

@@ -16,8 +16,8 @@ fn case(ids: &IdGenerator, number: &str, site: &str) -> Case {
 fn document(ids: &IdGenerator, case: &Case, content: &[u8]) -> Document {
     Document {
         document_id: ids.document_id(),
-        case_id: case.case_id,
-        case_number: case.case_number.clone(),
+        case_id: Some(case.case_id),
+        case_number: Some(case.case_number.clone()),
         site: case.site.clone(),
         sha256: ContentHash::of(content),
         size_bytes: content.len() as u64,
@@ -30,6 +30,25 @@ fn document(ids: &IdGenerator, case: &Case, content: &[u8]) -> Document {
         created_at: now_millis(),
         index_state: IndexState::Pending,
         index_error: None,
+        page_count: 0,
+        history: Vec::new(),
+        routing_note: None,
+        transfer_note: None,
+    }
+}
+
+/// A document uploaded into the inbox of `site`, without a case.
+fn inbox_document(ids: &IdGenerator, site: &str, content: &[u8]) -> Document {
+    let mut doc = document(ids, &case(ids, "00000BG0000000", site), content);
+    doc.case_id = None;
+    doc.case_number = None;
+    doc
+}
+
+fn new_entry(inserted: Inserted) -> QueueEntry {
+    match inserted {
+        Inserted::New(e) => e,
+        Inserted::Existing(d) => panic!("not inserted, existing {}", d.document_id),
     }
 }
 
@@ -85,7 +104,7 @@ fn documents_counts_queue_and_reopen() {
             .map(|i| document(&ids, &k, if i % 2 == 0 { b"same" } else { b"other" }))
             .collect();
         for d in &docs {
-            cat.insert_document(d).unwrap();
+            new_entry(cat.insert_document(d).unwrap());
         }
         assert_eq!(cat.blob_refcount(&ContentHash::of(b"same")).unwrap(), 3);
         assert_eq!(cat.blob_refcount(&ContentHash::of(b"other")).unwrap(), 2);
@@ -112,24 +131,24 @@ fn documents_counts_queue_and_reopen() {
     );
     assert_eq!(cat.document_count().unwrap(), 5);
 
-    let queued = cat.queued(100).unwrap();
+    let queued = cat.queued(Queue::Index, 100).unwrap();
     assert_eq!(queued.len(), 5);
     assert!(queued.windows(2).all(|w| w[0].seq < w[1].seq));
     // New entries after reopen continue the sequence.
     let extra = document(&ids, &k, b"third");
-    let e = cat.insert_document(&extra).unwrap();
+    let e = new_entry(cat.insert_document(&extra).unwrap());
     assert!(e.seq > queued[4].seq);
 
-    let outcomes: Vec<IndexOutcome> = queued
+    let updates: Vec<DocUpdate> = queued
         .iter()
-        .map(|entry| IndexOutcome {
-            entry: *entry,
-            state: IndexState::Indexed,
-            error: None,
+        .map(|entry| DocUpdate {
+            state: Some((IndexState::Indexed, None)),
+            dequeue: Some((Queue::Index, entry.seq)),
+            ..DocUpdate::new(entry.document_id)
         })
         .collect();
-    cat.finish_indexing(&outcomes).unwrap();
-    assert_eq!(cat.queued(100).unwrap(), vec![e]);
+    cat.update_documents(&updates, false).unwrap();
+    assert_eq!(cat.queued(Queue::Index, 100).unwrap(), vec![e]);
     assert_eq!(
         cat.get_document(docs[0].document_id)
             .unwrap()
@@ -137,11 +156,181 @@ fn documents_counts_queue_and_reopen() {
             .index_state,
         IndexState::Indexed
     );
-    let moved = cat.requeue(&[e]).unwrap();
-    assert_eq!(cat.queued(100).unwrap(), moved);
+    let moved = cat.requeue(Queue::Index, &[e]).unwrap();
+    assert_eq!(cat.queued(Queue::Index, 100).unwrap(), moved);
     assert!(moved[0].seq > e.seq);
     assert_eq!(cat.enqueue_all().unwrap(), 6);
-    assert_eq!(cat.queue_len().unwrap(), 7);
+    assert_eq!(cat.queue_len(Queue::Index).unwrap(), 7);
+}
+
+#[test]
+fn texts_and_the_ocr_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = IdGenerator::new();
+    let k = case(&ids, "12345BG0000001", "Nord");
+    let doc = document(&ids, &k, b"scan");
+    let seq;
+    {
+        let cat = Catalog::open(dir.path()).unwrap();
+        cat.create_case(&k).unwrap();
+        let e = new_entry(cat.insert_document(&doc).unwrap());
+        // Indexing finds no text layer: to the OCR queue, in one write.
+        cat.update_documents(
+            &[DocUpdate {
+                state: Some((IndexState::Ocr, None)),
+                enqueue: Some(Queue::Ocr),
+                dequeue: Some((Queue::Index, e.seq)),
+                ..DocUpdate::new(doc.document_id)
+            }],
+            false,
+        )
+        .unwrap();
+        assert_eq!(cat.queue_len(Queue::Index).unwrap(), 0);
+        let ocr = cat.queued(Queue::Ocr, 10).unwrap();
+        assert_eq!(ocr.len(), 1);
+        seq = ocr[0].seq;
+    }
+    // Sequence numbers continue after both queues on reopen.
+    let cat = Catalog::open(dir.path()).unwrap();
+    let text = DocumentText {
+        pages: vec!["Seite eins".into(), "Seite zwei".into()],
+        ocr_pages: 2,
+        failure: None,
+    };
+    let out = cat
+        .update_documents(
+            &[DocUpdate {
+                state: Some((IndexState::Pending, None)),
+                text: Some(text.clone()),
+                enqueue: Some(Queue::Index),
+                dequeue: Some((Queue::Ocr, seq)),
+                ..DocUpdate::new(doc.document_id)
+            }],
+            true,
+        )
+        .unwrap();
+    assert_eq!(out[0].page_count, 2);
+    assert_eq!(cat.get_text(doc.document_id).unwrap(), Some(text));
+    assert_eq!(cat.queue_len(Queue::Ocr).unwrap(), 0);
+    let next = cat.queued(Queue::Index, 10).unwrap();
+    assert!(next[0].seq > seq);
+}
+
+#[test]
+fn inbox_routing_and_moves_keep_counts_and_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = Catalog::open(dir.path()).unwrap();
+    let ids = IdGenerator::new();
+    let a = case(&ids, "12345BG0000001", "Nord");
+    let b = case(&ids, "12345BG0000002", "Süd");
+    cat.create_case(&a).unwrap();
+    cat.create_case(&b).unwrap();
+    let d1 = inbox_document(&ids, "Nord", b"eins");
+    let d2 = inbox_document(&ids, "Nord", b"zwei");
+    let d3 = inbox_document(&ids, "Süd", b"drei");
+    for d in [&d1, &d2, &d3] {
+        new_entry(cat.insert_document(d).unwrap());
+    }
+    // Without a case a document is in no case and not yet in the inbox.
+    assert_eq!(cat.case_document_count(a.case_id).unwrap(), 0);
+    assert!(cat.list_inbox("Nord", None, 10).unwrap().is_empty());
+    let to_inbox = |d: &Document| DocUpdate {
+        route: Some(Route::Inbox {
+            reason: "no case number found".into(),
+        }),
+        ..DocUpdate::new(d.document_id)
+    };
+    cat.update_documents(&[to_inbox(&d1), to_inbox(&d2), to_inbox(&d3)], true)
+        .unwrap();
+    let inbox = cat.list_inbox("Nord", None, 10).unwrap();
+    assert_eq!(
+        inbox.iter().map(|d| d.document_id).collect::<Vec<_>>(),
+        [d1.document_id, d2.document_id]
+    );
+    assert_eq!(inbox[0].routing_note.as_deref(), Some("no case number found"));
+    assert_eq!(
+        cat.list_inbox("Nord", Some(d1.document_id), 10).unwrap().len(),
+        1
+    );
+    assert_eq!(cat.list_inbox("Süd", None, 10).unwrap().len(), 1);
+
+    let assign = |d: &Document, case: &Case, by: AssignedBy| DocUpdate {
+        route: Some(Route::Assign {
+            case: Box::new(case.clone()),
+            by,
+            detail: String::new(),
+        }),
+        ..DocUpdate::new(d.document_id)
+    };
+    // Read from the text: out of the inbox into case a, queued for the index.
+    let before = cat.queue_len(Queue::Index).unwrap();
+    let out = cat
+        .update_documents(&[assign(&d1, &a, AssignedBy::Text)], true)
+        .unwrap();
+    assert_eq!(out[0].case_id, Some(a.case_id));
+    assert_eq!(out[0].assigned_by(), Some(AssignedBy::Text));
+    assert_eq!(out[0].routing_note, None);
+    assert_eq!(cat.queue_len(Queue::Index).unwrap(), before + 1);
+    assert_eq!(cat.list_inbox("Nord", None, 10).unwrap().len(), 1);
+    assert_eq!(cat.case_document_count(a.case_id).unwrap(), 1);
+    // Automatic routing never moves a document that has a case.
+    let out = cat
+        .update_documents(&[assign(&d1, &b, AssignedBy::Code)], true)
+        .unwrap();
+    assert_eq!(out[0].case_id, Some(a.case_id));
+    // A person moves it to case b (another site): history kept, counts moved.
+    let out = cat
+        .update_documents(&[assign(&d1, &b, AssignedBy::Manual)], true)
+        .unwrap();
+    let moved = &out[0];
+    assert_eq!(moved.case_number.as_ref(), Some(&b.case_number));
+    assert_eq!(moved.site, "Süd");
+    assert_eq!(moved.history.len(), 2);
+    assert_eq!(moved.history[0].to, a.case_number);
+    assert_eq!(moved.history[1].from.as_ref(), Some(&a.case_number));
+    assert_eq!(moved.history[1].by, AssignedBy::Manual);
+    assert_eq!(cat.case_document_count(a.case_id).unwrap(), 0);
+    assert_eq!(cat.case_document_count(b.case_id).unwrap(), 1);
+    assert!(cat.list_case_documents(a.case_id, None, 10).unwrap().is_empty());
+    assert_eq!(
+        cat.list_case_documents(b.case_id, None, 10).unwrap()[0].document_id,
+        d1.document_id
+    );
+    // A routed document does not go back to the inbox.
+    cat.update_documents(&[to_inbox(&d1)], true).unwrap();
+    assert_eq!(cat.list_inbox("Süd", None, 10).unwrap().len(), 1);
+}
+
+#[test]
+fn a_station_stores_the_same_content_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = Catalog::open(dir.path()).unwrap();
+    let ids = IdGenerator::new();
+    let scanned = |station: &str| {
+        let mut d = inbox_document(&ids, "Nord", b"brief");
+        d.transfer_note = Some(akte_types::TransferNote {
+            station_id: station.into(),
+            sha256: Some(d.sha256),
+            ..Default::default()
+        });
+        d
+    };
+    let first = scanned("poststelle-1");
+    new_entry(cat.insert_document(&first).unwrap());
+    match cat.insert_document(&scanned("poststelle-1")).unwrap() {
+        Inserted::Existing(d) => assert_eq!(d.document_id, first.document_id),
+        Inserted::New(_) => panic!("stored twice"),
+    }
+    // Another station may store the same bytes.
+    new_entry(cat.insert_document(&scanned("poststelle-2")).unwrap());
+    assert_eq!(cat.document_count().unwrap(), 2);
+    assert_eq!(cat.blob_refcount(&first.sha256).unwrap(), 2);
+    assert_eq!(
+        cat.station_document("poststelle-1", &first.sha256)
+            .unwrap()
+            .map(|d| d.document_id),
+        Some(first.document_id)
+    );
 }
 
 #[test]

@@ -51,6 +51,15 @@ pub enum CaseCommand {
         #[arg(long, default_value_t = 50)]
         documents: u32,
     },
+    /// Print a cover sheet (PDF) for a case: scanned in front of a letter,
+    /// its QR code files the letter into the case.
+    CoverSheet {
+        /// Case number.
+        number: String,
+        /// Output file; `-` for standard output.
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+    },
     /// List cases, ordered by number.
     List {
         #[arg(long, default_value = "")]
@@ -67,8 +76,12 @@ pub struct UploadArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Number of the case the documents belong to.
-    #[arg(long = "case")]
-    case_number: String,
+    #[arg(long = "case", required_unless_present = "site")]
+    case_number: Option<String>,
+    /// Without --case: the site whose inbox receives the documents whose
+    /// case number the service does not find in them.
+    #[arg(long, conflicts_with = "case_number")]
+    site: Option<String>,
     /// Title (default: the file name).
     #[arg(long)]
     title: Option<String>,
@@ -80,6 +93,28 @@ pub struct UploadArgs {
     media_type: String,
     #[arg(long, default_value = "cli")]
     source: String,
+    #[command(flatten)]
+    server: Server,
+}
+
+#[derive(Args, Debug)]
+pub struct InboxArgs {
+    /// Site whose inbox to list.
+    site: String,
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    #[command(flatten)]
+    server: Server,
+}
+
+#[derive(Args, Debug)]
+pub struct AssignArgs {
+    document_id: String,
+    /// Case number to file the document into.
+    case_number: String,
+    /// Note for the document's history.
+    #[arg(long, default_value = "")]
+    note: String,
     #[command(flatten)]
     server: Server,
 }
@@ -111,7 +146,7 @@ pub struct SearchArgs {
     server: Server,
 }
 
-async fn channel(server: &str) -> anyhow::Result<Channel> {
+pub(crate) async fn channel(server: &str) -> anyhow::Result<Channel> {
     Channel::from_shared(server.to_owned())
         .context("invalid server address")?
         .connect()
@@ -139,6 +174,7 @@ fn state(d: &pb::Document) -> &'static str {
         Ok(pb::IndexState::Indexed) => "indexed",
         Ok(pb::IndexState::Failed) => "failed",
         Ok(pb::IndexState::AwaitingText) => "awaiting text",
+        Ok(pb::IndexState::Ocr) => "ocr",
         _ => "?",
     }
 }
@@ -164,7 +200,7 @@ fn print_case(c: &pb::Case) {
 
 fn print_document_line(d: &pb::Document) {
     println!(
-        "{}  {}  {:>10}  {:<14} {}  {} [{}]",
+        "{}  {}  {:>10}  {:<14} {}  {} [{}]{}",
         d.document_id,
         time(d.received_at.as_ref()),
         d.size_bytes,
@@ -175,7 +211,12 @@ fn print_document_line(d: &pb::Document) {
         } else {
             &d.title
         },
-        state(d)
+        state(d),
+        if d.routing_note.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", d.routing_note)
+        }
     );
 }
 
@@ -228,6 +269,24 @@ pub async fn case(server: &str, command: CaseCommand) -> anyhow::Result<()> {
                 print_document_line(d);
             }
         }
+        CaseCommand::CoverSheet { number, output } => {
+            use std::io::Write;
+            let c = client
+                .get_case(pb::GetCaseRequest {
+                    key: Some(pb::get_case_request::Key::CaseNumber(number)),
+                })
+                .await
+                .map_err(status)?
+                .into_inner();
+            let pdf = akte_extract::cover_sheet_pdf(&c.case_number, &c.title, &c.site);
+            if output.as_os_str() == "-" {
+                std::io::stdout().write_all(&pdf)?;
+            } else {
+                std::fs::write(&output, &pdf)
+                    .with_context(|| format!("writing {}", output.display()))?;
+                eprintln!("cover sheet for {} written to {}", c.case_number, output.display());
+            }
+        }
         CaseCommand::List { site, limit } => {
             let mut token = String::new();
             let mut shown = 0;
@@ -258,7 +317,7 @@ pub async fn case(server: &str, command: CaseCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn file_sha256(path: &PathBuf) -> anyhow::Result<String> {
+pub(crate) async fn file_sha256(path: &std::path::Path) -> anyhow::Result<String> {
     let mut file = tokio::fs::File::open(path).await?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
@@ -322,7 +381,7 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<()> {
 async fn upload_one(
     client: &mut DocumentServiceClient<Channel>,
     args: &UploadArgs,
-    path: &PathBuf,
+    path: &std::path::Path,
     bar: &ProgressBar,
 ) -> anyhow::Result<pb::Document> {
     let sha256 = file_sha256(path)
@@ -333,7 +392,7 @@ async fn upload_one(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let header = pb::DocumentHeader {
-        case_number: args.case_number.clone(),
+        case_number: args.case_number.clone().unwrap_or_default(),
         title: args.title.clone().unwrap_or_else(|| filename.clone()),
         document_type: args.document_type.clone(),
         media_type: args.media_type.clone(),
@@ -341,14 +400,28 @@ async fn upload_one(
         source: args.source.clone(),
         received_at: None,
         expected_sha256: Some(sha256),
+        site: args.site.clone().unwrap_or_default(),
+        transfer_note: None,
     };
-    let file = tokio::fs::File::open(path).await?;
+    let stream = upload_stream(path, header, Some(bar.clone())).await?;
+    let response = client.upload_document(stream).await.map_err(status)?;
+    Ok(response.into_inner())
+}
+
+/// The messages of an upload: the header, then the file in chunks.
+pub(crate) async fn upload_stream(
+    path: &std::path::Path,
+    header: pb::DocumentHeader,
+    bar: Option<ProgressBar>,
+) -> anyhow::Result<impl futures::Stream<Item = pb::UploadDocumentRequest> + Send + 'static> {
+    let file = tokio::fs::File::open(path)
+        .await
+        .with_context(|| format!("opening {}", path.display()))?;
     let first = futures::stream::once(async move {
         pb::UploadDocumentRequest {
             payload: Some(pb::upload_document_request::Payload::Header(header)),
         }
     });
-    let bar = bar.clone();
     let chunks = futures::stream::unfold(Some(file), move |file| {
         let bar = bar.clone();
         async move {
@@ -366,7 +439,9 @@ async fn upload_one(
             if buf.is_empty() {
                 return None;
             }
-            bar.inc(buf.len() as u64);
+            if let Some(bar) = &bar {
+                bar.inc(buf.len() as u64);
+            }
             Some((
                 pb::UploadDocumentRequest {
                     payload: Some(pb::upload_document_request::Payload::Chunk(buf.freeze())),
@@ -375,11 +450,51 @@ async fn upload_one(
             ))
         }
     });
-    let response = client
-        .upload_document(first.chain(chunks))
+    Ok(first.chain(chunks))
+}
+
+pub async fn inbox(args: InboxArgs) -> anyhow::Result<()> {
+    let mut client = DocumentServiceClient::new(channel(&args.server.server).await?);
+    let mut token = String::new();
+    let mut shown = 0;
+    loop {
+        let page = client
+            .list_inbox(pb::ListInboxRequest {
+                site: args.site.clone(),
+                page_size: u32::try_from((args.limit - shown).min(1000)).unwrap_or(1000),
+                page_token: token,
+            })
+            .await
+            .map_err(status)?
+            .into_inner();
+        for d in &page.documents {
+            print_document_line(d);
+        }
+        shown += page.documents.len();
+        if page.next_page_token.is_empty() || shown >= args.limit {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    if shown == 0 {
+        eprintln!("the inbox of {} is empty", args.site);
+    }
+    Ok(())
+}
+
+pub async fn assign(args: AssignArgs) -> anyhow::Result<()> {
+    let mut client = DocumentServiceClient::new(channel(&args.server.server).await?);
+    let doc = client
+        .assign_document(pb::AssignDocumentRequest {
+            document_id: args.document_id,
+            case_number: args.case_number,
+            note: args.note,
+        })
         .await
-        .map_err(status)?;
-    Ok(response.into_inner())
+        .map_err(status)?
+        .into_inner();
+    println!("{} assigned to case {}", doc.document_id, doc.case_number);
+    Ok(())
 }
 
 pub async fn get(args: GetArgs) -> anyhow::Result<()> {
@@ -455,7 +570,24 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
     println!("{} hits", response.total_hits);
     for hit in &response.hits {
         if let Some(d) = &hit.document {
-            println!("{:6.2}  {}  {}", hit.score, hit.case_number, d.document_id);
+            let pages = if hit.pages.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "  pages {}",
+                    hit.pages
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            };
+            let place = if hit.case_number.is_empty() {
+                format!("inbox {}", d.site)
+            } else {
+                hit.case_number.clone()
+            };
+            println!("{:6.2}  {}  {}{pages}", hit.score, place, d.document_id);
             print!("        ");
             print_document_line(d);
             if !hit.snippet.is_empty() {

@@ -1,6 +1,7 @@
 //! `akte`: the electronic case-file store's server and command-line client.
 
 mod client;
+mod scan;
 
 use std::path::PathBuf;
 
@@ -62,8 +63,16 @@ enum Command {
         #[command(flatten)]
         client: client::Server,
     },
-    /// Upload documents into a case.
+    /// Upload documents into a case, or into a site's inbox for routing.
     Upload(client::UploadArgs),
+    /// Scanning station: upload every file of a folder into a site's inbox
+    /// (routed to cases by the number found in them), moving each to done/
+    /// or error/.
+    Scan(scan::ScanArgs),
+    /// List the inbox of a site: documents whose case was not found.
+    Inbox(client::InboxArgs),
+    /// File a document into a case (from the inbox or another case).
+    Assign(client::AssignArgs),
     /// Download a document.
     Get(client::GetArgs),
     /// Search documents.
@@ -194,6 +203,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging("warn");
             client::upload(args).await
         }
+        Command::Scan(args) => {
+            init_logging("warn");
+            scan::scan(args).await
+        }
+        Command::Inbox(args) => {
+            init_logging("warn");
+            client::inbox(args).await
+        }
+        Command::Assign(args) => {
+            init_logging("warn");
+            client::assign(args).await
+        }
         Command::Get(args) => {
             init_logging("warn");
             client::get(args).await
@@ -252,5 +273,10 @@ mod tests {
             Cli::try_parse_from(["akte", "upload", "--case", "1"]).is_err(),
             "files are required"
         );
+        assert!(
+            Cli::try_parse_from(["akte", "upload", "a.pdf"]).is_err(),
+            "a case or a site is required"
+        );
+        assert!(Cli::try_parse_from(["akte", "upload", "--site", "Nord", "a.pdf"]).is_ok());
     }
 }

@@ -21,7 +21,50 @@ pub struct Config {
     pub cases: CasesConfig,
     pub media: MediaConfig,
     pub index: IndexConfig,
+    pub ocr: OcrConfig,
     pub gc: GcConfig,
+}
+
+/// Whether images and scans without a text layer are recognised (OCR).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OcrMode {
+    /// On if tesseract with the language's data is installed, else off (with
+    /// a warning at start).
+    #[default]
+    Auto,
+    /// On; the server does not start without tesseract.
+    On,
+    Off,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OcrConfig {
+    pub mode: OcrMode,
+    pub tesseract: PathBuf,
+    pub language: String,
+    pub workers: usize,
+    pub dpi: u32,
+    pub max_pages: u32,
+    pub max_page_pixels: u64,
+    pub page_timeout_secs: u64,
+}
+
+impl Default for OcrConfig {
+    fn default() -> Self {
+        let d = akte_extract::OcrSettings::default();
+        Self {
+            mode: OcrMode::Auto,
+            tesseract: d.tesseract,
+            language: d.language,
+            workers: 1,
+            dpi: d.dpi,
+            max_pages: d.max_pages,
+            max_page_pixels: d.max_page_pixels,
+            page_timeout_secs: d.page_timeout.as_secs(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Default)]
@@ -107,6 +150,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             media: MediaConfig::default(),
             index: IndexConfig::default(),
+            ocr: OcrConfig::default(),
             gc: GcConfig::default(),
         }
     }
@@ -164,6 +208,10 @@ pub struct Settings {
     pub index_batch_size: usize,
     pub index_commit_interval: std::time::Duration,
     pub max_extract_bytes: u64,
+    /// Text recognition; `None` when switched off.
+    pub ocr: Option<akte_extract::OcrSettings>,
+    pub ocr_mode: OcrMode,
+    pub ocr_workers: usize,
     pub gc_enabled: bool,
     pub gc_grace: std::time::Duration,
     pub gc_interval: std::time::Duration,
@@ -228,6 +276,30 @@ impl Config {
         if self.index.batch_size == 0 {
             return Err(invalid("index.batch_size", "must be positive"));
         }
+        let o = &self.ocr;
+        if o.workers == 0 {
+            return Err(invalid("ocr.workers", "must be positive"));
+        }
+        if !(50..=1200).contains(&o.dpi) {
+            return Err(invalid("ocr.dpi", "must be within 50..=1200"));
+        }
+        if o.max_pages == 0 || o.max_page_pixels == 0 || o.page_timeout_secs == 0 {
+            return Err(invalid(
+                "ocr",
+                "max_pages, max_page_pixels and page_timeout_secs must be positive",
+            ));
+        }
+        if o.language.trim().is_empty() {
+            return Err(invalid("ocr.language", "must not be empty"));
+        }
+        let ocr = (o.mode != OcrMode::Off).then(|| akte_extract::OcrSettings {
+            tesseract: o.tesseract.clone(),
+            language: o.language.trim().to_owned(),
+            dpi: o.dpi,
+            max_pages: o.max_pages,
+            max_page_pixels: o.max_page_pixels,
+            page_timeout: std::time::Duration::from_secs(o.page_timeout_secs),
+        });
         let mut storage_options = self.storage.options.clone();
         for (key, file) in &self.storage.option_files {
             let value = std::fs::read_to_string(file).map_err(|e| {
@@ -250,6 +322,9 @@ impl Config {
             index_batch_size: self.index.batch_size,
             index_commit_interval: std::time::Duration::from_millis(self.index.commit_interval_ms),
             max_extract_bytes: self.index.max_extract_bytes,
+            ocr,
+            ocr_mode: o.mode,
+            ocr_workers: o.workers,
             gc_enabled: match self.gc.mode {
                 GcMode::On => true,
                 GcMode::Off => false,
@@ -294,6 +369,8 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("cases.number_pattern"));
+        let cfg = Config::from_toml("[ocr]\nworkers = 0").unwrap();
+        assert!(cfg.validate().unwrap_err().to_string().contains("ocr.workers"));
         let cfg = Config::from_toml("[media]\nallowed = [\"video/mp4\"]").unwrap();
         assert!(cfg
             .validate()

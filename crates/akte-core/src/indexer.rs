@@ -1,19 +1,32 @@
 //! Indexing off the request path: documents are taken from the durable queue
-//! in the catalog, their text extracted, added to the index in batches with
-//! one commit per batch, and only then removed from the queue. After a crash
-//! the queue is simply processed again.
+//! in the catalog, their text extracted (once; it is kept in the catalog),
+//! added to the index in batches with one commit per batch, and only then
+//! removed from the queue. After a crash the queue is simply processed again.
+//!
+//! Documents without a text layer go on to the OCR queue (see `ocr`), whose
+//! workers store the recognised text and queue the document here again.
+//! Documents uploaded without a case are routed (see `routing`) as soon as
+//! their text is known.
 
 use std::time::Duration;
 
-use akte_catalog::{IndexOutcome, QueueEntry};
+use akte_catalog::{DocUpdate, Queue, QueueEntry};
 use akte_extract::Extracted;
 use akte_index::IndexDoc;
-use akte_types::{Document, IndexState};
+use akte_types::{Document, DocumentText, IndexState};
 
 use crate::{CoreError, ErrorCode, Result, Store};
 
 /// How often the indexer looks at the queue when nobody wakes it.
 const IDLE_POLL: Duration = Duration::from_secs(5);
+/// A page with fewer non-blank characters in its text layer counts as a scan.
+const MIN_PAGE_CHARS: usize = 16;
+
+/// What indexing one document found.
+struct Processed {
+    update: DocUpdate,
+    index: IndexDoc,
+}
 
 impl Store {
     /// Runs the indexer until the task is dropped or aborted.
@@ -51,13 +64,18 @@ impl Store {
     /// One batch: returns (entries taken from the queue, entries finished).
     async fn index_batch(&self) -> Result<(usize, usize)> {
         let batch_size = self.inner.settings.index_batch_size;
-        let entries: Vec<(QueueEntry, Option<Document>)> = self
+        type Entry = (QueueEntry, Option<Document>, Option<DocumentText>);
+        let entries: Vec<Entry> = self
             .blocking(move |inner| {
                 inner
                     .catalog
-                    .queued(batch_size)?
+                    .queued(Queue::Index, batch_size)?
                     .into_iter()
-                    .map(|e| Ok((e, inner.catalog.get_document(e.document_id)?)))
+                    .map(|e| {
+                        let doc = inner.catalog.get_document(e.document_id)?;
+                        let text = inner.catalog.get_text(e.document_id)?;
+                        Ok((e, doc, text))
+                    })
                     .collect()
             })
             .await?;
@@ -65,27 +83,25 @@ impl Store {
             return Ok((0, 0));
         }
         let taken = entries.len();
-        let mut outcomes = Vec::with_capacity(taken);
+        let mut updates = Vec::with_capacity(taken);
         let mut postponed = Vec::new();
         let mut docs = Vec::with_capacity(taken);
-        for (entry, doc) in entries {
+        let mut to_ocr = false;
+        for (entry, doc, text) in entries {
             let Some(doc) = doc else {
                 // Queued but gone from the catalog: nothing to index.
-                outcomes.push(IndexOutcome {
-                    entry,
-                    state: IndexState::Failed,
-                    error: None,
+                updates.push(DocUpdate {
+                    dequeue: Some((Queue::Index, entry.seq)),
+                    ..DocUpdate::new(entry.document_id)
                 });
                 continue;
             };
-            match self.extract_text(&doc).await {
-                Ok((state, error, body)) => {
-                    docs.push(index_doc(&doc, body));
-                    outcomes.push(IndexOutcome {
-                        entry,
-                        state,
-                        error,
-                    });
+            match self.process(&doc, text).await {
+                Ok(mut p) => {
+                    p.update.dequeue = Some((Queue::Index, entry.seq));
+                    to_ocr |= p.update.enqueue == Some(Queue::Ocr);
+                    docs.push(p.index);
+                    updates.push(p.update);
                 }
                 Err(e) => {
                     // Storage unreachable: queue it again, behind the others.
@@ -94,31 +110,130 @@ impl Store {
                 }
             }
         }
-        let done = outcomes.len();
+        let done = updates.len();
+        let assigned = updates
+            .iter()
+            .any(|u| matches!(u.route, Some(akte_catalog::Route::Assign { .. })));
         self.blocking(move |inner| {
             inner.index.upsert(&docs)?;
             inner.index.commit()?;
-            inner.catalog.finish_indexing(&outcomes)?;
-            inner.catalog.requeue(&postponed)?;
+            inner.catalog.update_documents(&updates, false)?;
+            inner.catalog.requeue(Queue::Index, &postponed)?;
             Ok(())
         })
         .await?;
+        // Documents routed into a case are queued again to index their case.
+        if assigned {
+            self.inner.index_wakeup.notify_one();
+        }
+        if to_ocr {
+            self.inner.ocr_wakeup.notify_waiters();
+        }
         Ok((taken, done))
     }
 
-    /// Text for the index and the resulting state. Failures of the document
+    /// Text, state and routing of one document. Failures of the document
     /// itself become a `Failed` state; only transient storage errors are
     /// returned as errors.
-    async fn extract_text(&self, doc: &Document) -> Result<(IndexState, Option<String>, String)> {
+    async fn process(&self, doc: &Document, stored: Option<DocumentText>) -> Result<Processed> {
+        let mut update = DocUpdate::new(doc.document_id);
+        if let Some(text) = stored {
+            // Extracted or recognised before: index it as it is.
+            update.state = Some(match &text.failure {
+                Some(f) => (IndexState::Failed, Some(f.clone())),
+                None => (IndexState::Indexed, None),
+            });
+            return Ok(Processed {
+                index: index_doc(doc, &text.pages),
+                update,
+            });
+        }
+        if doc.index_state == IndexState::Ocr {
+            // In the OCR queue already (indexed again for a new case).
+            return Ok(Processed {
+                index: index_doc(doc, &[]),
+                update,
+            });
+        }
+        let ocr_on = self.inner.ocr.is_some();
+        let text = match self.extract_text(doc).await? {
+            Ok(Extracted::Text(text)) => {
+                let pages = split_pages(&text);
+                let scanned_pages = pages
+                    .iter()
+                    .any(|p| p.chars().filter(|c| !c.is_whitespace()).count() < MIN_PAGE_CHARS);
+                if ocr_on && scanned_pages && doc.media_type == akte_extract::PDF {
+                    // Some pages are scans: recognise those, keep the rest.
+                    update.state = Some((IndexState::Ocr, None));
+                    update.enqueue = Some(Queue::Ocr);
+                    return Ok(Processed {
+                        index: index_doc(doc, &pages),
+                        update,
+                    });
+                }
+                DocumentText {
+                    pages,
+                    ocr_pages: 0,
+                    failure: None,
+                }
+            }
+            Ok(Extracted::NotExtracted) => DocumentText::default(),
+            Ok(Extracted::NeedsOcr) if ocr_on => {
+                update.state = Some((IndexState::Ocr, None));
+                update.enqueue = Some(Queue::Ocr);
+                return Ok(Processed {
+                    index: index_doc(doc, &[]),
+                    update,
+                });
+            }
+            Ok(Extracted::NeedsOcr) => {
+                // Not stored: recognised once OCR is switched on and the
+                // index rebuilt.
+                update.state = Some((IndexState::AwaitingText, None));
+                if doc.case_id.is_none() {
+                    update.route = Some(akte_catalog::Route::Inbox {
+                        reason: "no text to read a case number from: text recognition (OCR) is off on this server".into(),
+                    });
+                }
+                return Ok(Processed {
+                    index: index_doc(doc, &[]),
+                    update,
+                });
+            }
+            Err(reason) => DocumentText {
+                pages: Vec::new(),
+                ocr_pages: 0,
+                failure: Some(reason),
+            },
+        };
+        if doc.case_id.is_none() {
+            let codes = if doc.media_type == akte_extract::PDF {
+                self.first_page_codes(doc).await?
+            } else {
+                Vec::new()
+            };
+            update.route = Some(self.route(&text, &codes).await?);
+        }
+        update.state = Some(match &text.failure {
+            Some(f) => (IndexState::Failed, Some(f.clone())),
+            None => (IndexState::Indexed, None),
+        });
+        let index = index_doc(doc, &text.pages);
+        update.text = Some(text);
+        Ok(Processed { update, index })
+    }
+
+    /// The text of a document's content: `Ok(Err(reason))` when the document
+    /// itself is at fault; `Err` for transient storage errors.
+    async fn extract_text(
+        &self,
+        doc: &Document,
+    ) -> Result<std::result::Result<Extracted, String>> {
         if doc.size_bytes > self.inner.settings.max_extract_bytes {
-            return Ok((
-                IndexState::Failed,
-                Some(format!(
-                    "{} bytes is over the text extraction limit of {} bytes",
-                    doc.size_bytes, self.inner.settings.max_extract_bytes
-                )),
-                String::new(),
-            ));
+            return Ok(Err(format!(
+                "{} bytes is over the text extraction limit of {} bytes",
+                doc.size_bytes, self.inner.settings.max_extract_bytes
+            )));
         }
         let content = match self.inner.blobs.read_all(doc.sha256, doc.size_bytes).await {
             Ok(c) => c,
@@ -127,7 +242,7 @@ impl Store {
                 if e.code() == ErrorCode::Unavailable {
                     return Err(e);
                 }
-                return Ok((IndexState::Failed, Some(e.to_string()), String::new()));
+                return Ok(Err(e.to_string()));
             }
         };
         let media_type = doc.media_type.clone();
@@ -137,12 +252,29 @@ impl Store {
             akte_extract::extract(&media_type, &content, &work_dir)
         })
         .await?;
-        Ok(match extracted {
-            Ok(Extracted::Text(text)) => (IndexState::Indexed, None, text),
-            Ok(Extracted::NotExtracted) => (IndexState::Indexed, None, String::new()),
-            Ok(Extracted::NeedsOcr) => (IndexState::AwaitingText, None, String::new()),
-            Err(e) => (IndexState::Failed, Some(e.to_string()), String::new()),
+        Ok(extracted.map_err(|e| e.to_string()))
+    }
+
+    /// QR codes on the first page of a PDF, for routing. A PDF that cannot be
+    /// rendered simply has none.
+    async fn first_page_codes(&self, doc: &Document) -> Result<Vec<String>> {
+        let Some(settings) = self.inner.ocr.clone() else {
+            return Ok(Vec::new());
+        };
+        let file = match self.stage_content(doc).await? {
+            Ok(f) => f,
+            Err(_) => return Ok(Vec::new()),
+        };
+        let media_type = doc.media_type.clone();
+        let work_dir = self.inner.blobs.staging_dir().to_path_buf();
+        let codes = tokio::task::spawn_blocking(move || {
+            akte_extract::first_page_codes(&media_type, file.path(), &settings, &work_dir)
         })
+        .await?;
+        Ok(codes.unwrap_or_else(|e| {
+            tracing::debug!(document_id = %doc.document_id, error = %e, "no codes read");
+            Vec::new()
+        }))
     }
 
     /// Rebuilds the index from the catalog: empties it, queues every
@@ -161,19 +293,41 @@ impl Store {
 
     /// Documents waiting in the indexing queue.
     pub async fn queue_len(&self) -> Result<u64> {
-        self.blocking(|inner| Ok(inner.catalog.queue_len()?)).await
+        self.blocking(|inner| Ok(inner.catalog.queue_len(Queue::Index)?))
+            .await
     }
 }
 
-fn index_doc(doc: &Document, body: String) -> IndexDoc {
+/// Pages of extracted text: pdftotext ends every page with a form feed.
+pub(crate) fn split_pages(text: &str) -> Vec<String> {
+    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
+    if pages.len() > 1 && pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    pages
+}
+
+pub(crate) fn index_doc(doc: &Document, pages: &[String]) -> IndexDoc {
     IndexDoc {
         document_id: doc.document_id.to_string(),
-        case_number: doc.case_number.to_string(),
+        case_number: doc.case_number_str().to_owned(),
         site: doc.site.clone(),
         document_type: doc.document_type.clone(),
         received_at: doc.received_at,
         title: doc.title.clone(),
         filename: doc.filename.clone(),
-        body,
+        body: pages.join("\n\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_pages;
+
+    #[test]
+    fn pages_are_split_at_form_feeds() {
+        assert_eq!(split_pages("eins\u{c}zwei\u{c}"), ["eins", "zwei"]);
+        assert_eq!(split_pages("nur eine"), ["nur eine"]);
+        assert_eq!(split_pages("a\u{c}\u{c}c"), ["a", "", "c"]);
     }
 }

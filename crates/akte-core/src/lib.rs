@@ -5,6 +5,8 @@ pub mod config;
 mod error;
 mod gc;
 mod indexer;
+mod ocr;
+mod routing;
 mod store;
 
 #[cfg(test)]

@@ -2,16 +2,17 @@ use std::path::Path;
 use std::sync::Arc;
 
 use akte_blob::{open_object_store, BlobStore};
-use akte_catalog::Catalog;
+use akte_catalog::{Catalog, DocUpdate, Inserted, Route};
 use akte_index::{SearchIndex, SearchQuery};
 use akte_types::{
-    now_millis, AccessRecord, Case, CaseId, CaseNumber, ContentHash, Document, DocumentId,
-    IdGenerator, IndexState, UnixMillis,
+    now_millis, AccessRecord, AssignedBy, Case, CaseId, CaseMove, CaseNumber, ContentHash,
+    Document, DocumentId, IdGenerator, IndexState, TransferNote, UnixMillis,
 };
 use bytes::Bytes;
 use futures::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 use tokio::sync::Notify;
 
+use crate::config::OcrMode;
 use crate::{CoreError, Result, Settings};
 
 /// Longest accepted title, file name, document type, source, site, party (bytes).
@@ -41,7 +42,12 @@ pub struct CaseView {
 /// The first message of an upload.
 #[derive(Clone, Debug, Default)]
 pub struct UploadHeader {
+    /// Empty: route by the number in the text, else into `site`'s inbox.
     pub case_number: String,
+    /// The inbox for a document without (a found) case.
+    pub site: String,
+    /// For scanned paper; its `sha256` is set by the store.
+    pub transfer_note: Option<TransferNote>,
     pub title: String,
     pub document_type: String,
     pub media_type: String,
@@ -74,6 +80,8 @@ pub struct SearchResultHit {
     pub document: Document,
     pub score: f32,
     pub snippet: String,
+    /// Pages (1-based) whose text matches the query's words.
+    pub pages: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -90,6 +98,10 @@ pub(crate) struct Inner {
     pub(crate) index: SearchIndex,
     pub(crate) ids: IdGenerator,
     pub(crate) index_wakeup: Notify,
+    /// Text recognition, if on.
+    pub(crate) ocr: Option<akte_extract::OcrSettings>,
+    pub(crate) ocr_wakeup: Notify,
+    pub(crate) ocr_claims: crate::ocr::Claims,
     /// Blobs between being written and being recorded, with how many uploads
     /// hold each; garbage collection leaves them alone.
     pub(crate) blobs_in_flight: tokio::sync::Mutex<std::collections::HashMap<ContentHash, usize>>,
@@ -178,6 +190,19 @@ impl Store {
         let blobs = BlobStore::new(object_store, data.join("staging"))?
             .with_inline_limit(settings.inline_upload_bytes);
         let index = SearchIndex::open(&index_dir)?;
+        let ocr = match (&settings.ocr, settings.ocr_mode) {
+            (None, _) => None,
+            (Some(o), mode) => match akte_extract::ocr_available(o) {
+                Ok(()) => Some(o.clone()),
+                Err(e) if mode == OcrMode::On => {
+                    return Err(CoreError::Config(format!("ocr.mode = \"on\": {e}")))
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "text recognition (OCR) is off: scans and images are stored but their text is not searchable");
+                    None
+                }
+            },
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
@@ -186,6 +211,9 @@ impl Store {
                 index,
                 ids: IdGenerator::new(),
                 index_wakeup: Notify::new(),
+                ocr,
+                ocr_wakeup: Notify::new(),
+                ocr_claims: crate::ocr::Claims::default(),
                 blobs_in_flight: tokio::sync::Mutex::default(),
             }),
         })
@@ -201,6 +229,11 @@ impl Store {
 
     pub fn data_dir(&self) -> &Path {
         &self.inner.settings.data_dir
+    }
+
+    /// Whether scans and images get their text recognised.
+    pub fn ocr_enabled(&self) -> bool {
+        self.inner.ocr.is_some()
     }
 
     /// Runs blocking catalog or index work off the async executor.
@@ -339,7 +372,17 @@ impl Store {
         S: Stream<Item = Result<Bytes>> + Send,
     {
         let settings = &self.inner.settings;
-        let case_number = self.parse_case_number(&header.case_number)?;
+        let case_number = match header.case_number.trim() {
+            "" => None,
+            n => Some(self.parse_case_number(n)?),
+        };
+        let inbox_site = header.site.trim().to_owned();
+        check_len("site", &inbox_site)?;
+        if case_number.is_none() && inbox_site.is_empty() {
+            return Err(CoreError::InvalidArgument(
+                "case_number or site is required: without a case the document goes to the inbox of the site".into(),
+            ));
+        }
         let expected = match header.expected_sha256.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(h) => Some(
@@ -351,6 +394,36 @@ impl Store {
         check_len("title", &header.title)?;
         check_len("document_type", &header.document_type)?;
         check_len("source", &header.source)?;
+        let transfer_note = match header.transfer_note {
+            Some(mut note) => {
+                note.station_id = note.station_id.trim().to_owned();
+                if note.station_id.is_empty() {
+                    return Err(CoreError::InvalidArgument(
+                        "transfer_note.station_id is required".into(),
+                    ));
+                }
+                check_len("transfer_note.station_id", &note.station_id)?;
+                check_len("transfer_note.operator", &note.operator)?;
+                check_len(
+                    "transfer_note.post_processing_detail",
+                    &note.post_processing_detail,
+                )?;
+                note.sha256 = None;
+                Some(note)
+            }
+            None => None,
+        };
+        let station = transfer_note.as_ref().map(|n| n.station_id.clone());
+        // A station sending content it stored before gets the earlier document.
+        if let (Some(station), Some(hash)) = (station.clone(), expected) {
+            if let Some(doc) = self
+                .blocking(move |inner| Ok(inner.catalog.station_document(&station, &hash)?))
+                .await?
+            {
+                tracing::info!(document_id = %doc.document_id, sha256 = %hash, "already stored by this station");
+                return Ok(doc);
+            }
+        }
         let filename = clean_filename(&header.filename)?;
         let declared = header.media_type.trim().to_owned();
         if !declared.is_empty() {
@@ -365,11 +438,17 @@ impl Store {
                 ));
             }
         }
-        let lookup = case_number.clone();
-        let case = self
-            .blocking(move |inner| Ok(inner.catalog.get_case_by_number(&lookup)?))
-            .await?
-            .ok_or_else(|| CoreError::NotFound(format!("case {case_number} not found")))?;
+        let case = match case_number {
+            Some(number) => {
+                let lookup = number.clone();
+                Some(
+                    self.blocking(move |inner| Ok(inner.catalog.get_case_by_number(&lookup)?))
+                        .await?
+                        .ok_or_else(|| CoreError::NotFound(format!("case {number} not found")))?,
+                )
+            }
+            None => None,
+        };
 
         // Receive: hash while writing, keep the first bytes for type detection.
         let mut writer = self.inner.blobs.writer(settings.max_upload_bytes);
@@ -411,12 +490,33 @@ impl Store {
             }
         }
 
+        if let Some(station) = station {
+            let hash = staged.hash();
+            if let Some(doc) = self
+                .blocking(move |inner| Ok(inner.catalog.station_document(&station, &hash)?))
+                .await?
+            {
+                tracing::info!(document_id = %doc.document_id, sha256 = %hash, "already stored by this station");
+                return Ok(doc);
+            }
+        }
+
         let now = now_millis();
+        let history = case
+            .iter()
+            .map(|c| CaseMove {
+                at: now,
+                from: None,
+                to: c.case_number.clone(),
+                by: AssignedBy::Upload,
+                detail: String::new(),
+            })
+            .collect();
         let doc = Document {
             document_id: self.inner.ids.document_id(),
-            case_id: case.case_id,
-            case_number: case.case_number.clone(),
-            site: case.site.clone(),
+            case_id: case.as_ref().map(|c| c.case_id),
+            case_number: case.as_ref().map(|c| c.case_number.clone()),
+            site: case.as_ref().map_or(inbox_site, |c| c.site.clone()),
             sha256: staged.hash(),
             size_bytes: staged.size(),
             media_type,
@@ -428,6 +528,13 @@ impl Store {
             created_at: now,
             index_state: IndexState::Pending,
             index_error: None,
+            page_count: 0,
+            history,
+            routing_note: None,
+            transfer_note: transfer_note.map(|mut n| {
+                n.sha256 = Some(staged.hash());
+                n
+            }),
         };
 
         // From here on the client no longer matters: finish durably even if it
@@ -441,27 +548,31 @@ impl Store {
                 let new_blob = store.inner.blobs.commit(&staged).await?;
                 drop(staged);
                 let row = task_doc.clone();
-                store
+                let inserted = store
                     .blocking(move |inner| Ok(inner.catalog.insert_document(&row)?))
                     .await?;
-                Ok::<_, CoreError>(new_blob)
+                Ok::<_, CoreError>((new_blob, inserted))
             }
             .await;
             store.release_blob(hash).await;
-            let new_blob = committed?;
+            let (new_blob, inserted) = committed?;
+            if let Inserted::Existing(doc) = inserted {
+                // The station's same content, stored concurrently.
+                return Ok::<_, CoreError>(*doc);
+            }
             store.inner.index_wakeup.notify_one();
             tracing::info!(
                 document_id = %task_doc.document_id,
-                case_number = %task_doc.case_number,
+                case_number = %task_doc.case_number_str(),
+                site = %task_doc.site,
                 sha256 = %task_doc.sha256,
                 size = task_doc.size_bytes,
                 new_blob,
                 "document stored"
             );
-            Ok::<_, CoreError>(())
+            Ok::<_, CoreError>(task_doc)
         })
-        .await??;
-        Ok(doc)
+        .await?
     }
 
     fn parse_document_id(id: &str) -> Result<DocumentId> {
@@ -562,6 +673,68 @@ impl Store {
         .await
     }
 
+    /// Documents waiting in the inbox of a site, oldest first.
+    pub async fn list_inbox(&self, site: &str, size: usize, token: &str) -> Result<DocumentPage> {
+        let site = site.trim().to_owned();
+        if site.is_empty() {
+            return Err(CoreError::InvalidArgument("site is required".into()));
+        }
+        check_len("site", &site)?;
+        let after = if token.is_empty() {
+            None
+        } else {
+            Some(token.parse::<DocumentId>().map_err(|_| bad_token())?)
+        };
+        let size = page_size(size);
+        self.blocking(move |inner| {
+            let mut documents = inner.catalog.list_inbox(&site, after, size + 1)?;
+            let more = documents.len() > size;
+            documents.truncate(size);
+            let next_page_token = match documents.last() {
+                Some(d) if more => d.document_id.to_string(),
+                _ => String::new(),
+            };
+            Ok(DocumentPage {
+                documents,
+                next_page_token,
+            })
+        })
+        .await
+    }
+
+    /// Files a document into a case by hand: out of the inbox or from another
+    /// case, keeping its history. Durable when it returns.
+    pub async fn assign_document(&self, id: &str, case_number: &str, note: &str) -> Result<Document> {
+        let id = Self::parse_document_id(id)?;
+        let number = self.parse_case_number(case_number)?;
+        check_len("note", note)?;
+        let note = note.trim().to_owned();
+        let doc = self
+            .blocking(move |inner| {
+                let case = inner
+                    .catalog
+                    .get_case_by_number(&number)?
+                    .ok_or_else(|| CoreError::NotFound(format!("case {number} not found")))?;
+                let update = DocUpdate {
+                    route: Some(Route::Assign {
+                        case: Box::new(case),
+                        by: AssignedBy::Manual,
+                        detail: note,
+                    }),
+                    ..DocUpdate::new(id)
+                };
+                inner
+                    .catalog
+                    .update_documents(&[update], true)?
+                    .pop()
+                    .ok_or_else(|| CoreError::NotFound(format!("document {id} not found")))
+            })
+            .await?;
+        self.inner.index_wakeup.notify_one();
+        tracing::info!(document_id = %doc.document_id, case_number = %doc.case_number_str(), "document assigned");
+        Ok(doc)
+    }
+
     // ------------------------------------------------------------ access log
 
     /// Records a read of social data before it is served; a read that cannot
@@ -621,6 +794,7 @@ impl Store {
         };
         self.blocking(move |inner| {
             let results = inner.index.search(&query)?;
+            let pages = inner.index.page_matcher(&query)?;
             let mut hits = Vec::with_capacity(results.hits.len());
             for hit in results.hits {
                 let Ok(id) = hit.document_id.parse::<DocumentId>() else {
@@ -628,10 +802,15 @@ impl Store {
                 };
                 // The index may briefly know a document the catalog no longer has.
                 if let Some(document) = inner.catalog.get_document(id)? {
+                    let pages = match (&pages, inner.catalog.get_text(id)?) {
+                        (Some(m), Some(text)) => m.pages(&text.pages),
+                        _ => Vec::new(),
+                    };
                     hits.push(SearchResultHit {
                         document,
                         score: hit.score,
                         snippet: hit.snippet,
+                        pages,
                     });
                 }
             }

@@ -153,3 +153,179 @@ async fn gc_is_off_by_default_for_s3() {
     config.gc.mode = crate::config::GcMode::On;
     assert!(config.validate().unwrap().gc_enabled);
 }
+
+fn inbox_header(site: &str, filename: &str) -> UploadHeader {
+    UploadHeader {
+        site: site.into(),
+        title: "Posteingang".into(),
+        media_type: "text/plain".into(),
+        filename: filename.into(),
+        ..UploadHeader::default()
+    }
+}
+
+#[tokio::test]
+async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
+    use akte_types::AssignedBy;
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |c| c.ocr.mode = crate::config::OcrMode::Off);
+    new_case(&s, "12345BG0000001").await;
+    new_case(&s, "12345BG0000002").await;
+    let upload = |name: &'static str, text: &'static str| {
+        let s = s.clone();
+        async move {
+            s.upload(inbox_header("Nord", name), chunks(text.as_bytes()))
+                .await
+                .unwrap()
+        }
+    };
+    let clear = upload(
+        "a.txt",
+        "Jobcenter Nord\nIhr Zeichen: 12345 BG 00OO001\nAntrag auf Weiterbewilligung",
+    )
+    .await;
+    let none = upload("b.txt", "Sehr geehrte Damen und Herren, anbei die Unterlagen.").await;
+    let several = upload("c.txt", "betrifft 12345BG0000001 und 12345BG0000002").await;
+    let unknown = upload("d.txt", "betrifft 99999BG0000009").await;
+    assert!(clear.case_id.is_none() && clear.site == "Nord");
+    // Refused without case and site.
+    let err = s
+        .upload(inbox_header("", "x.txt"), chunks(b"x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument);
+
+    s.index_pending().await.unwrap();
+    let get = |d: &akte_types::Document| {
+        let s = s.clone();
+        let id = d.document_id.to_string();
+        async move { s.get_document(&id).await.unwrap() }
+    };
+    let routed = get(&clear).await;
+    assert_eq!(routed.case_number_str(), "12345BG0000001");
+    assert_eq!(routed.assigned_by(), Some(AssignedBy::Text));
+    assert!(routed.history[0].detail.contains("page 1"), "{:?}", routed.history);
+    assert_eq!(routed.index_state, IndexState::Indexed);
+    let inbox = s.list_inbox("Nord", 10, "").await.unwrap().documents;
+    let notes: Vec<(akte_types::DocumentId, String)> = inbox
+        .iter()
+        .map(|d| (d.document_id, d.routing_note.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert_eq!(notes[0].0, none.document_id);
+    assert!(notes[0].1.contains("no case number"), "{notes:?}");
+    assert_eq!(notes[1].0, several.document_id);
+    assert!(notes[1].1.contains("several"), "{notes:?}");
+    assert_eq!(notes[2].0, unknown.document_id);
+    assert!(notes[2].1.contains("99999BG0000009"), "{notes:?}");
+
+    // The routed document is searchable under its case (indexed again).
+    s.index_pending().await.unwrap();
+    let hits = s
+        .search(SearchRequest {
+            query: "Weiterbewilligung".into(),
+            case_number: Some("12345BG0000001".into()),
+            ..SearchRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(hits.total_hits, 1);
+    assert_eq!(hits.hits[0].pages, [1]);
+    // Inbox documents are found with the site filter.
+    let hits = s
+        .search(SearchRequest {
+            query: "Unterlagen".into(),
+            site: Some("Nord".into()),
+            ..SearchRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(hits.total_hits, 1);
+
+    // A person files one; it leaves the inbox, the case counts it.
+    let assigned = s
+        .assign_document(&several.document_id.to_string(), "12345bg0000002", "geprüft")
+        .await
+        .unwrap();
+    assert_eq!(assigned.assigned_by(), Some(AssignedBy::Manual));
+    assert_eq!(s.list_inbox("Nord", 10, "").await.unwrap().documents.len(), 2);
+    assert_eq!(
+        s.get_case_by_number("12345BG0000002")
+            .await
+            .unwrap()
+            .document_count,
+        1
+    );
+    // And moves it on: history kept.
+    let moved = s
+        .assign_document(&several.document_id.to_string(), "12345BG0000001", "")
+        .await
+        .unwrap();
+    assert_eq!(moved.history.len(), 2);
+    assert_eq!(
+        moved.history[1].from.as_ref().map(|n| n.as_str()),
+        Some("12345BG0000002")
+    );
+    for (id, case, code) in [
+        ("nope", "12345BG0000001", ErrorCode::InvalidArgument),
+        (
+            "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "12345BG0000001",
+            ErrorCode::NotFound,
+        ),
+    ] {
+        assert_eq!(s.assign_document(id, case, "").await.unwrap_err().code(), code);
+    }
+    assert_eq!(
+        s.assign_document(&none.document_id.to_string(), "99999BG0000009", "")
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+    assert_eq!(
+        s.list_inbox(" ", 10, "").await.unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
+}
+
+#[tokio::test]
+async fn a_station_sending_the_same_scan_again_gets_the_first_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |c| c.ocr.mode = crate::config::OcrMode::Off);
+    let scan = |expected: Option<String>| UploadHeader {
+        transfer_note: Some(akte_types::TransferNote {
+            station_id: "poststelle-1".into(),
+            operator: "Schmidt".into(),
+            page_count: 2,
+            ..Default::default()
+        }),
+        expected_sha256: expected,
+        ..inbox_header("Nord", "scan.txt")
+    };
+    let first = s.upload(scan(None), chunks(b"Brief vom Amt")).await.unwrap();
+    let note = first.transfer_note.clone().unwrap();
+    assert_eq!(note.sha256, Some(first.sha256));
+    assert_eq!(note.operator, "Schmidt");
+    // Again, without and with the hash announced: the same document.
+    let again = s.upload(scan(None), chunks(b"Brief vom Amt")).await.unwrap();
+    assert_eq!(again.document_id, first.document_id);
+    let announced = s
+        .upload(
+            scan(Some(first.sha256.to_hex())),
+            futures::stream::empty(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(announced.document_id, first.document_id);
+    assert_eq!(s.catalog().document_count().unwrap(), 1);
+    // Without a station id the note is refused.
+    let mut h = scan(None);
+    if let Some(n) = h.transfer_note.as_mut() {
+        n.station_id = " ".into();
+    }
+    assert_eq!(
+        s.upload(h, chunks(b"x")).await.unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
+}

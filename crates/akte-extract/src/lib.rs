@@ -1,10 +1,17 @@
-//! Media type detection (magic bytes) and text extraction for akte.
+//! Media type detection (magic bytes), text extraction, OCR of scanned
+//! documents and QR codes on their cover sheets, for akte.
 
+mod cover;
 pub mod fixtures;
 mod media;
+mod ocr;
 mod text;
+mod tool;
+
+pub use cover::{case_number_from_code, cover_sheet_pdf, COVER_SHEET_CODE_PREFIX};
 
 pub use media::{
-    canonical_media_type, detect, verify_declared, MediaError, HEAD_LEN, KNOWN_MEDIA_TYPES,
+    canonical_media_type, detect, verify_declared, MediaError, HEAD_LEN, KNOWN_MEDIA_TYPES, PDF,
 };
+pub use ocr::{first_page_codes, ocr_available, ocr_document, OcrError, OcrOutput, OcrSettings};
 pub use text::{extract, ExtractError, Extracted, MAX_TEXT_BYTES};

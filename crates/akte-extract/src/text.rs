@@ -1,13 +1,12 @@
 //! Text from stored content, for the index.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use wait_timeout::ChildExt;
-
 use crate::media::{DOCX, EMAIL, JPEG, ODT, PDF, PNG, TEXT, TIFF};
+use crate::tool::{run_tool, ToolError};
 
 /// Extracted text beyond this many bytes is cut off (at a character boundary).
 pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
@@ -73,7 +72,7 @@ fn decode_text(content: &[u8]) -> String {
     }
 }
 
-fn truncate(mut s: String) -> String {
+pub(crate) fn truncate(mut s: String) -> String {
     if s.len() > MAX_TEXT_BYTES {
         let mut cut = MAX_TEXT_BYTES;
         while !s.is_char_boundary(cut) {
@@ -91,54 +90,24 @@ fn pdf_text(content: &[u8], work_dir: &Path) -> Result<Extracted, ExtractError> 
         .tempfile_in(work_dir)?;
     file.write_all(content)?;
     file.flush()?;
-    let mut child = match Command::new("pdftotext")
-        .args(["-q", "-enc", "UTF-8"])
-        .arg(file.path())
-        .arg("-")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ExtractError::PdfToolMissing)
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let mut stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| std::io::Error::other("no stdout"))?;
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let res = (&mut stdout)
-            .take(MAX_TEXT_BYTES as u64 + 4)
-            .read_to_end(&mut out);
-        // Drain the rest so that the child never blocks on a full pipe.
-        let _ = std::io::copy(&mut stdout, &mut std::io::sink());
-        res.map(|_| out)
-    });
-    let status = match child.wait_timeout(PDF_TIMEOUT)? {
-        Some(status) => status,
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(ExtractError::Timeout(PDF_TIMEOUT));
-        }
-    };
-    let out = reader
-        .join()
-        .map_err(|_| std::io::Error::other("pdf reader thread failed"))??;
-    if !status.success() {
-        let mut err = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        let reason = err.lines().next().unwrap_or("pdftotext failed").to_owned();
-        return Err(ExtractError::BadPdf(format!("{reason} ({status})")));
+    let out = run_tool(
+        Command::new("pdftotext")
+            .args(["-q", "-enc", "UTF-8"])
+            .arg(file.path())
+            .arg("-"),
+        PDF_TIMEOUT,
+        MAX_TEXT_BYTES + 4,
+    )
+    .map_err(|e| match e {
+        ToolError::NotFound => ExtractError::PdfToolMissing,
+        ToolError::TimedOut(limit) => ExtractError::Timeout(limit),
+        ToolError::Io(e) => ExtractError::Io(e),
+    })?;
+    if !out.status.success() {
+        let reason = out.error_line("pdftotext failed");
+        return Err(ExtractError::BadPdf(format!("{reason} ({})", out.status)));
     }
-    let text = truncate(String::from_utf8_lossy(&out).into_owned());
+    let text = truncate(String::from_utf8_lossy(&out.stdout).into_owned());
     if text.chars().all(|c| c.is_whitespace() || c == '\u{c}') {
         Ok(Extracted::NeedsOcr)
     } else {

@@ -206,22 +206,42 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// The parsed words of a query, if it has any.
+    fn text_query(&self, text: &str) -> Result<Option<Box<dyn Query>>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let f = self.fields;
+        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.filename, f.body]);
+        parser.set_conjunction_by_default();
+        parser.set_field_boost(f.title, 2.0);
+        parser
+            .parse_query(&normalize_not(text))
+            .map(Some)
+            .map_err(|e| IndexError::BadQuery(e.to_string()))
+    }
+
+    /// Finds the pages of a document's text that match a query's words.
+    /// `None` when the query has no words.
+    pub fn page_matcher(&self, q: &SearchQuery) -> Result<Option<PageMatcher>> {
+        let Some(query) = self.text_query(&q.text)? else {
+            return Ok(None);
+        };
+        let searcher = self.reader.searcher();
+        let mut generator = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
+        // One fragment per page: every match of the page is highlighted.
+        generator.set_max_num_chars(16 * 1024 * 1024);
+        Ok(Some(PageMatcher { generator }))
+    }
+
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let text = q.text.trim();
-        let text_query = if text.is_empty() {
-            None
-        } else {
-            let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.filename, f.body]);
-            parser.set_conjunction_by_default();
-            parser.set_field_boost(f.title, 2.0);
-            let parsed = parser
-                .parse_query(&normalize_not(text))
-                .map_err(|e| IndexError::BadQuery(e.to_string()))?;
+        let text_query = self.text_query(&q.text)?;
+        if let Some(parsed) = &text_query {
             clauses.push((Occur::Must, parsed.box_clone()));
-            Some(parsed)
-        };
+        }
         let exact = |field: Field, value: &Option<String>| {
             value.as_ref().map(|v| {
                 let q: Box<dyn Query> = Box::new(TermQuery::new(
@@ -294,6 +314,27 @@ impl SearchIndex {
             });
         }
         Ok(SearchResults { hits, total })
+    }
+}
+
+/// Tells which pages of a text match the words of a query.
+pub struct PageMatcher {
+    generator: SnippetGenerator,
+}
+
+/// Pages looked at per document, at most.
+const MAX_MATCHED_PAGES: usize = 2000;
+
+impl PageMatcher {
+    /// Numbers (1-based) of the pages that contain a word of the query.
+    pub fn pages(&self, pages: &[String]) -> Vec<u32> {
+        pages
+            .iter()
+            .take(MAX_MATCHED_PAGES)
+            .enumerate()
+            .filter(|(_, text)| !self.generator.snippet(text).highlighted().is_empty())
+            .filter_map(|(i, _)| u32::try_from(i + 1).ok())
+            .collect()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use akte_core::{CaseView, CoreError, ErrorCode};
 use akte_proto::v1 as pb;
-use akte_types::{Document, IndexState, UnixMillis};
+use akte_types::{AssignedBy, CaseMove, Document, IndexState, TransferNote, UnixMillis};
 use tonic::{Code, Status};
 
 /// The one mapping of core errors to gRPC statuses. Internal errors are
@@ -68,14 +68,65 @@ pub fn index_state(s: IndexState) -> pb::IndexState {
         IndexState::Indexed => pb::IndexState::Indexed,
         IndexState::Failed => pb::IndexState::Failed,
         IndexState::AwaitingText => pb::IndexState::AwaitingText,
+        IndexState::Ocr => pb::IndexState::Ocr,
     }
 }
 
+pub fn assigned_by(by: Option<AssignedBy>) -> pb::AssignedBy {
+    match by {
+        None => pb::AssignedBy::Unspecified,
+        Some(AssignedBy::Upload) => pb::AssignedBy::Upload,
+        Some(AssignedBy::Text) => pb::AssignedBy::Text,
+        Some(AssignedBy::Code) => pb::AssignedBy::Code,
+        Some(AssignedBy::Manual) => pb::AssignedBy::Manual,
+    }
+}
+
+fn case_move(m: CaseMove) -> pb::CaseMove {
+    pb::CaseMove {
+        at: Some(timestamp(m.at)),
+        from_case_number: m.from.map(|n| n.to_string()).unwrap_or_default(),
+        to_case_number: m.to.to_string(),
+        assigned_by: assigned_by(Some(m.by)) as i32,
+        detail: m.detail,
+    }
+}
+
+fn transfer_note(n: TransferNote) -> pb::TransferNote {
+    pb::TransferNote {
+        station_id: n.station_id,
+        operator: n.operator,
+        scanned_at: n.scanned_at.map(timestamp),
+        page_count: n.page_count,
+        post_processing: n.post_processing,
+        post_processing_detail: n.post_processing_detail,
+        sha256: n.sha256.map(|h| h.to_hex()).unwrap_or_default(),
+    }
+}
+
+/// A client's transfer note; the hash is set by the store.
+pub fn transfer_note_in(n: pb::TransferNote) -> Result<TransferNote, Status> {
+    Ok(TransferNote {
+        station_id: n.station_id,
+        operator: n.operator,
+        scanned_at: n
+            .scanned_at
+            .as_ref()
+            .map(|t| millis("transfer_note.scanned_at", t))
+            .transpose()?,
+        page_count: n.page_count,
+        post_processing: n.post_processing,
+        post_processing_detail: n.post_processing_detail,
+        sha256: None,
+    })
+}
+
 pub fn document(d: Document) -> pb::Document {
+    let assigned_by = assigned_by(d.assigned_by()) as i32;
     pb::Document {
         document_id: d.document_id.to_string(),
-        case_id: d.case_id.to_string(),
-        case_number: d.case_number.to_string(),
+        case_id: d.case_id.map(|c| c.to_string()).unwrap_or_default(),
+        case_number: d.case_number.map(|c| c.to_string()).unwrap_or_default(),
         sha256: d.sha256.to_hex(),
         size_bytes: d.size_bytes,
         media_type: d.media_type,
@@ -88,6 +139,11 @@ pub fn document(d: Document) -> pb::Document {
         index_state: index_state(d.index_state) as i32,
         index_error: d.index_error.unwrap_or_default(),
         site: d.site,
+        page_count: d.page_count,
+        assigned_by,
+        history: d.history.into_iter().map(case_move).collect(),
+        routing_note: d.routing_note.unwrap_or_default(),
+        transfer_note: d.transfer_note.map(transfer_note),
     }
 }
 

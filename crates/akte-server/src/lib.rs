@@ -20,14 +20,15 @@ pub use services::{CaseApi, DocumentApi, SearchApi};
 /// Largest gRPC message accepted (an upload chunk is at most 4 MiB of content).
 pub const MAX_MESSAGE_BYTES: usize = 5 * 1024 * 1024;
 
-/// Serves the API on `listener` until `shutdown` completes, with the indexer
-/// running beside it.
+/// Serves the API on `listener` until `shutdown` completes, with the indexer,
+/// the text recognition workers and garbage collection running beside it.
 pub async fn serve(
     store: Store,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let indexer = store.spawn_indexer();
+    let ocr_workers = store.spawn_ocr_workers();
     let gc = store.spawn_gc();
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
@@ -71,6 +72,9 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, shutdown)
         .await;
     indexer.abort();
+    for w in ocr_workers {
+        w.abort();
+    }
     if let Some(gc) = gc {
         gc.abort();
     }

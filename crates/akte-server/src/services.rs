@@ -164,6 +164,10 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             .as_ref()
             .map(|t| millis("received_at", t))
             .transpose()?;
+        let transfer_note = header
+            .transfer_note
+            .map(convert::transfer_note_in)
+            .transpose()?;
         let chunks = stream.map(|msg| match msg {
             Ok(pb::UploadDocumentRequest {
                 payload: Some(UploadPayload::Chunk(bytes)),
@@ -207,6 +211,8 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             .upload(
                 UploadHeader {
                     case_number: header.case_number,
+                    site: header.site,
+                    transfer_note,
                     title: header.title,
                     document_type: header.document_type,
                     media_type: header.media_type,
@@ -242,7 +248,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             &self.store,
             AccessAction::DownloadDocument,
             peer,
-            Some(doc.case_number.to_string()),
+            doc.case_number.as_ref().map(ToString::to_string),
             Some(doc.document_id.to_string()),
             match (r.offset, r.length) {
                 (None, None) => String::new(),
@@ -284,7 +290,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             &self.store,
             AccessAction::GetDocument,
             peer,
-            Some(doc.case_number.to_string()),
+            doc.case_number.as_ref().map(ToString::to_string),
             Some(doc.document_id.to_string()),
             String::new(),
         )
@@ -310,7 +316,11 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             .list_case_documents(id, number, r.page_size as usize, &r.page_token)
             .await
             .map_err(status_from)?;
-        let case_number = page.documents.first().map(|d| d.case_number.to_string());
+        let case_number = page
+            .documents
+            .first()
+            .and_then(|d| d.case_number.as_ref())
+            .map(ToString::to_string);
         log_read(
             &self.store,
             AccessAction::ListCaseDocuments,
@@ -324,6 +334,60 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             documents: page.documents.into_iter().map(convert::document).collect(),
             next_page_token: page.next_page_token,
         }))
+    }
+
+    async fn list_inbox(
+        &self,
+        request: Request<pb::ListInboxRequest>,
+    ) -> Result<Response<pb::ListInboxResponse>, Status> {
+        let peer = remote(&request);
+        let r = request.into_inner();
+        let page = self
+            .store
+            .list_inbox(&r.site, r.page_size as usize, &r.page_token)
+            .await
+            .map_err(status_from)?;
+        let shown: Vec<String> = page
+            .documents
+            .iter()
+            .map(|d| d.document_id.to_string())
+            .collect();
+        log_read(
+            &self.store,
+            AccessAction::ListInbox,
+            peer,
+            None,
+            None,
+            format!("site={:?} shown={}", r.site.trim(), shown.join(",")),
+        )
+        .await?;
+        Ok(Response::new(pb::ListInboxResponse {
+            documents: page.documents.into_iter().map(convert::document).collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    async fn assign_document(
+        &self,
+        request: Request<pb::AssignDocumentRequest>,
+    ) -> Result<Response<pb::Document>, Status> {
+        let peer = remote(&request);
+        let r = request.into_inner();
+        let doc = self
+            .store
+            .assign_document(&r.document_id, &r.case_number, &r.note)
+            .await
+            .map_err(status_from)?;
+        log_read(
+            &self.store,
+            AccessAction::AssignDocument,
+            peer,
+            doc.case_number.as_ref().map(ToString::to_string),
+            Some(doc.document_id.to_string()),
+            r.note,
+        )
+        .await?;
+        Ok(Response::new(convert::document(doc)))
     }
 }
 
@@ -397,10 +461,11 @@ impl pb::search_service_server::SearchService for SearchApi {
                 .hits
                 .into_iter()
                 .map(|h| pb::SearchHit {
-                    case_number: h.document.case_number.to_string(),
+                    case_number: h.document.case_number_str().to_owned(),
                     document: Some(convert::document(h.document)),
                     score: h.score,
                     snippet: h.snippet,
+                    pages: h.pages,
                 })
                 .collect(),
             total_hits: page.total_hits,

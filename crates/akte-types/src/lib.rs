@@ -6,8 +6,11 @@ mod ids;
 mod records;
 
 pub use case_number::{
-    CaseNumber, CaseNumberError, CaseNumberPattern, DEFAULT_CASE_NUMBER_PATTERN,
+    CaseNumber, CaseNumberError, CaseNumberPattern, FoundCaseNumber, DEFAULT_CASE_NUMBER_PATTERN,
 };
 pub use hash::{ContentHash, HashParseError};
 pub use ids::{CaseId, DocumentId, IdGenerator, IdParseError};
-pub use records::{now_millis, AccessAction, AccessRecord, Case, Document, IndexState, UnixMillis};
+pub use records::{
+    now_millis, AccessAction, AccessRecord, AssignedBy, Case, CaseMove, Document, DocumentText,
+    IndexState, TransferNote, UnixMillis,
+};

@@ -36,16 +36,85 @@ pub enum IndexState {
     Indexed,
     /// Extraction failed; metadata is searchable.
     Failed,
-    /// An image or scan without a text layer; metadata is searchable.
+    /// An image or scan without a text layer and no text recognition
+    /// configured; metadata is searchable.
     AwaitingText,
+    /// Waiting for or in text recognition (OCR); metadata is searchable.
+    Ocr,
+}
+
+/// How a document came to be in its case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignedBy {
+    /// The uploader named the case.
+    Upload,
+    /// The case number was read from the document's text.
+    Text,
+    /// The case number was read from a code (cover sheet) on the first page.
+    Code,
+    /// A person assigned it (from the inbox or from another case).
+    Manual,
+}
+
+/// One step in the history of a document's case: where it went, from where,
+/// how and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseMove {
+    pub at: UnixMillis,
+    #[serde(default)]
+    pub from: Option<CaseNumber>,
+    pub to: CaseNumber,
+    pub by: AssignedBy,
+    /// E.g. the text the number was read from, or who moved it.
+    #[serde(default)]
+    pub detail: String,
+}
+
+/// The transfer note (Transfervermerk, BSI TR-03138 RESISCAN) of a scanned
+/// document: who and what scanned it, when, and with what result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferNote {
+    pub station_id: String,
+    #[serde(default)]
+    pub operator: String,
+    #[serde(default)]
+    pub scanned_at: Option<UnixMillis>,
+    /// Pages as stated by the station; 0 if not stated.
+    #[serde(default)]
+    pub page_count: u32,
+    /// Whether the image was post-processed (deskewed, cropped, ...).
+    #[serde(default)]
+    pub post_processing: bool,
+    #[serde(default)]
+    pub post_processing_detail: String,
+    /// SHA-256 of the resulting file, as stored.
+    pub sha256: Option<ContentHash>,
+}
+
+/// The text of a document, page by page, as extracted or recognised; kept in
+/// the catalog so that the index can be rebuilt without recognising again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentText {
+    pub pages: Vec<String>,
+    /// Pages whose text was recognised (OCR) rather than read from a text layer.
+    #[serde(default)]
+    pub ocr_pages: u32,
+    /// Why no (complete) text could be had, if so.
+    #[serde(default)]
+    pub failure: Option<String>,
 }
 
 /// A stored document: metadata over one content-addressed blob.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub document_id: DocumentId,
-    pub case_id: CaseId,
-    pub case_number: CaseNumber,
+    /// The case; none while the document is being routed or in its site's inbox.
+    #[serde(default)]
+    pub case_id: Option<CaseId>,
+    #[serde(default)]
+    pub case_number: Option<CaseNumber>,
+    /// The site of the case, or of the inbox the document waits in.
     pub site: String,
     pub sha256: ContentHash,
     pub size_bytes: u64,
@@ -59,6 +128,29 @@ pub struct Document {
     pub index_state: IndexState,
     #[serde(default)]
     pub index_error: Option<String>,
+    /// Number of pages, once the text has been extracted or recognised; 0 before.
+    #[serde(default)]
+    pub page_count: u32,
+    /// How the document came to its case, oldest first.
+    #[serde(default)]
+    pub history: Vec<CaseMove>,
+    /// Why the document is in the inbox (no or several case numbers found).
+    #[serde(default)]
+    pub routing_note: Option<String>,
+    #[serde(default)]
+    pub transfer_note: Option<TransferNote>,
+}
+
+impl Document {
+    /// How the document came to its current case, if it has one.
+    pub fn assigned_by(&self) -> Option<AssignedBy> {
+        self.case_id.and(self.history.last().map(|m| m.by))
+    }
+
+    /// The case number as text, empty while the document has no case.
+    pub fn case_number_str(&self) -> &str {
+        self.case_number.as_ref().map_or("", CaseNumber::as_str)
+    }
 }
 
 /// What kind of access to social data an [`AccessRecord`] logs.
@@ -70,6 +162,8 @@ pub enum AccessAction {
     GetDocument,
     DownloadDocument,
     Search,
+    ListInbox,
+    AssignDocument,
 }
 
 /// One read of social data (§35 SGB I): who, from where, what.

@@ -1,0 +1,213 @@
+//! The cover sheet ("Deckblatt") put in front of a letter before scanning:
+//! its QR code tells which case file the scan belongs to.
+
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use qrcode::{Color, EcLevel, QrCode};
+
+/// A cover sheet's QR code holds this prefix followed by the case number.
+pub const COVER_SHEET_CODE_PREFIX: &str = "AKTE:";
+
+/// A4 in points.
+pub(crate) const A4: (f32, f32) = (595.0, 842.0);
+const MARGIN: f32 = 56.0;
+/// Side of the QR code: 50 mm.
+const QR_SIDE: f32 = 50.0 / 25.4 * 72.0;
+const INSTRUCTION: &str = "Bitte dieses Blatt vor das Schreiben legen und mit scannen.";
+
+/// An A4 PDF cover sheet to put in front of a scanned letter: the case
+/// number in large type, `title` and `site` lines, a short instruction, and
+/// a 50 mm QR code (error correction Q) holding [`COVER_SHEET_CODE_PREFIX`]
+/// and the case number. All text is real PDF text (Helvetica, WinAnsi), so
+/// text extraction finds the case number too.
+pub fn cover_sheet_pdf(case_number: &str, title: &str, site: &str) -> Vec<u8> {
+    let catalog_id = Ref::new(1);
+    let pages_id = Ref::new(2);
+    let page_id = Ref::new(3);
+    let content_id = Ref::new(4);
+    let regular_id = Ref::new(5);
+    let bold_id = Ref::new(6);
+    let info_id = Ref::new(7);
+    let regular = Name(b"F1");
+    let bold = Name(b"F2");
+
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog_id).pages(pages_id);
+    pdf.pages(pages_id).kids([page_id]).count(1);
+    let mut page = pdf.page(page_id);
+    page.media_box(Rect::new(0.0, 0.0, A4.0, A4.1));
+    page.parent(pages_id);
+    page.contents(content_id);
+    page.resources()
+        .fonts()
+        .pair(regular, regular_id)
+        .pair(bold, bold_id);
+    page.finish();
+    for (id, base) in [(regular_id, "Helvetica"), (bold_id, "Helvetica-Bold")] {
+        pdf.type1_font(id)
+            .base_font(Name(base.as_bytes()))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    pdf.document_info(info_id)
+        .title(TextStr(&format!("Deckblatt {case_number}")))
+        .producer(TextStr("akte"));
+
+    let width = A4.0 - 2.0 * MARGIN;
+    // Helvetica is about half an em wide per character on average.
+    let chars = |size: f32| width / (size * 0.55);
+    let mut content = Content::new();
+    text_line(&mut content, bold, 28.0, 760.0, "Deckblatt");
+    text_line(&mut content, regular, 12.0, 722.0, "Aktenzeichen");
+    // The number in full: smaller type when it is long.
+    let number_size = (width / (0.62 * case_number.chars().count().max(1) as f32)).min(36.0);
+    text_line(&mut content, bold, number_size, 684.0, case_number);
+    text_line(&mut content, regular, 14.0, 646.0, &fit(title, chars(14.0)));
+    text_line(&mut content, regular, 12.0, 626.0, &fit(site, chars(12.0)));
+    text_line(&mut content, regular, 12.0, 330.0, INSTRUCTION);
+    text_line(
+        &mut content,
+        regular,
+        10.0,
+        310.0,
+        "Das Schreiben wird anhand des QR-Codes der Akte zugeordnet.",
+    );
+
+    let code = QrCode::with_error_correction_level(
+        format!("{COVER_SHEET_CODE_PREFIX}{case_number}").as_bytes(),
+        EcLevel::Q,
+    );
+    match code {
+        Ok(code) => draw_qr(&mut content, &code, (A4.0 - QR_SIDE) / 2.0, 580.0),
+        Err(e) => tracing::warn!("no QR code on the cover sheet for {case_number:?}: {e}"),
+    }
+
+    let stream = content.finish();
+    pdf.stream(content_id, stream.as_slice());
+    pdf.finish()
+}
+
+/// Case number from a decoded QR code content, if it carries
+/// [`COVER_SHEET_CODE_PREFIX`] (trimmed, upper-cased); else `None`.
+pub fn case_number_from_code(code: &str) -> Option<String> {
+    let code = code.trim();
+    let prefix = code.get(..COVER_SHEET_CODE_PREFIX.len())?;
+    if !prefix.eq_ignore_ascii_case(COVER_SHEET_CODE_PREFIX) {
+        return None;
+    }
+    let number = code[COVER_SHEET_CODE_PREFIX.len()..].trim().to_uppercase();
+    (!number.is_empty()).then_some(number)
+}
+
+/// Draws `code` as black squares, QR_SIDE wide, its top left corner at
+/// (`left`, `top`). The page around it is white (the quiet zone).
+fn draw_qr(content: &mut Content, code: &QrCode, left: f32, top: f32) {
+    let modules = code.width();
+    let module = QR_SIDE / modules as f32;
+    let colors = code.to_colors();
+    content.save_state();
+    content.set_fill_gray(0.0);
+    for (row, line) in colors.chunks(modules).enumerate() {
+        let y = top - (row + 1) as f32 * module;
+        // One rectangle per run of dark modules; a hair wider so that
+        // neighbours do not show seams.
+        let mut col = 0;
+        while col < modules {
+            if line[col] != Color::Dark {
+                col += 1;
+                continue;
+            }
+            let start = col;
+            while col < modules && line[col] == Color::Dark {
+                col += 1;
+            }
+            content.rect(
+                left + start as f32 * module,
+                y,
+                (col - start) as f32 * module,
+                module + 0.05,
+            );
+        }
+    }
+    content.fill_nonzero();
+    content.restore_state();
+}
+
+fn text_line(content: &mut Content, font: Name, size: f32, y: f32, line: &str) {
+    content.begin_text();
+    content.set_font(font, size);
+    content.next_line(MARGIN, y);
+    content.show(Str(&win_ansi(line)));
+    content.end_text();
+}
+
+/// `line` cut to at most `max` characters (with an ellipsis).
+fn fit(line: &str, max: f32) -> String {
+    let max = max.max(1.0) as usize;
+    if line.chars().count() <= max {
+        return line.to_owned();
+    }
+    let mut cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `text` in Windows-1252 (what WinAnsiEncoding is), `?` for characters it
+/// does not have.
+pub(crate) fn win_ansi(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buf));
+        if unmappable || c.is_control() {
+            out.push(b'?');
+        } else {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_number_only_from_our_codes() {
+        assert_eq!(
+            case_number_from_code("AKTE:12345BG0012345").as_deref(),
+            Some("12345BG0012345")
+        );
+        assert_eq!(
+            case_number_from_code(" akte: 12345bg0012345 \n").as_deref(),
+            Some("12345BG0012345")
+        );
+        assert_eq!(case_number_from_code("AKTE:"), None);
+        assert_eq!(case_number_from_code("https://example.org"), None);
+        assert_eq!(case_number_from_code("ÄKTE:1"), None);
+        assert_eq!(case_number_from_code(""), None);
+    }
+
+    #[test]
+    fn win_ansi_keeps_umlauts_and_replaces_the_rest() {
+        assert_eq!(win_ansi("Grüße €"), b"Gr\xfc\xdfe \x80");
+        assert_eq!(win_ansi("a\u{4e2d}\n"), b"a??");
+    }
+
+    #[test]
+    fn cover_sheet_text_is_extractable() {
+        let pdf = cover_sheet_pdf(
+            "12345BG0012345",
+            "Weiterbewilligung Müller",
+            "Jobcenter Köln",
+        );
+        assert_eq!(crate::detect(&pdf), Some(crate::media::PDF));
+        match crate::extract(crate::media::PDF, &pdf, &std::env::temp_dir()).unwrap() {
+            crate::Extracted::Text(t) => {
+                assert!(t.contains("12345BG0012345"), "{t}");
+                assert!(t.contains("Weiterbewilligung Müller"), "{t}");
+                assert!(t.contains("Jobcenter Köln"), "{t}");
+                assert!(t.contains(INSTRUCTION), "{t}");
+            }
+            other => panic!("no text: {other:?}"),
+        }
+    }
+}
