@@ -108,7 +108,7 @@ async fn scanned_letters_are_recognised_routed_and_found() {
     let skewed = fixtures::skewed_noisy_png(
         &letter(&["Aktenzeichen 12345BG0000102", "Widerspruch gegen den Bescheid"]),
         2.0,
-        0.01,
+        0.005,
         7,
     );
     // No number at all; and two numbers.
@@ -154,13 +154,13 @@ async fn scanned_letters_are_recognised_routed_and_found() {
         assert!(d.page_count >= 1);
     }
     let by = |d: &pb::Document| pb::AssignedBy::try_from(d.assigned_by).unwrap();
-    assert_eq!(done[0].case_number, a.case_number);
+    assert_eq!(done[0].case_number, a.case_number, "{:?}", done[0]);
     assert_eq!(by(&done[0]), pb::AssignedBy::Text);
-    assert_eq!(done[1].case_number, b.case_number);
+    assert_eq!(done[1].case_number, b.case_number, "{:?}", done[1]);
     assert_eq!(done[1].page_count, 2);
-    assert_eq!(done[2].case_number, a.case_number);
+    assert_eq!(done[2].case_number, a.case_number, "{:?}", done[2]);
     assert_eq!(by(&done[2]), pb::AssignedBy::Code);
-    assert_eq!(done[3].case_number, b.case_number);
+    assert_eq!(done[3].case_number, b.case_number, "{:?}", done[3]);
     assert_eq!(by(&done[3]), pb::AssignedBy::Text);
     for d in &done[4..] {
         assert!(d.case_number.is_empty(), "{d:?}");

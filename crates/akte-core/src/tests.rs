@@ -329,3 +329,51 @@ async fn a_station_sending_the_same_scan_again_gets_the_first_document() {
         ErrorCode::InvalidArgument
     );
 }
+
+#[tokio::test]
+async fn recognised_text_is_kept_so_a_rebuild_does_not_recognise_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |_| {});
+    assert!(s.ocr_enabled(), "tests need tesseract with German data");
+    new_case(&s, "12345BG0000005").await;
+    let png = akte_extract::fixtures::letter_png(
+        &["Aktenzeichen 12345BG0000005", "Eingliederungsvereinbarung"],
+        300,
+    );
+    let doc = s
+        .upload(
+            UploadHeader {
+                site: "Nord".into(),
+                media_type: "image/png".into(),
+                filename: "scan.png".into(),
+                ..UploadHeader::default()
+            },
+            chunks(&png),
+        )
+        .await
+        .unwrap();
+    // Indexing finds no text: metadata indexed, document queued for OCR.
+    s.index_pending().await.unwrap();
+    let id = doc.document_id.to_string();
+    assert_eq!(s.get_document(&id).await.unwrap().index_state, IndexState::Ocr);
+    assert_eq!(s.ocr_queue_len().await.unwrap(), 1);
+    assert_eq!(s.ocr_pending().await.unwrap(), 1);
+    s.index_pending().await.unwrap();
+    let d = s.get_document(&id).await.unwrap();
+    assert_eq!(d.index_state, IndexState::Indexed);
+    assert_eq!(d.case_number_str(), "12345BG0000005");
+    assert_eq!(d.page_count, 1);
+    let find = || SearchRequest {
+        query: "Eingliederungsvereinbarung".into(),
+        case_number: Some("12345BG0000005".into()),
+        ..SearchRequest::default()
+    };
+    s.index_pending().await.unwrap();
+    assert_eq!(s.search(find()).await.unwrap().total_hits, 1);
+    // A rebuild takes the stored text: nothing goes to OCR again.
+    s.reindex_all().await.unwrap();
+    assert_eq!(s.ocr_queue_len().await.unwrap(), 0);
+    let hits = s.search(find()).await.unwrap();
+    assert_eq!(hits.total_hits, 1);
+    assert_eq!(hits.hits[0].pages, [1]);
+}

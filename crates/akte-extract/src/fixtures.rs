@@ -403,4 +403,76 @@ mod tests {
             other => panic!("no text: {other:?}"),
         }
     }
+
+    #[test]
+    fn exif_orientation_turns_the_page_upright() {
+        let png = letter_png(&["Oben links"], 30);
+        let upright = decode_gray(&png);
+        for orientation in 1..=8 {
+            let jpeg = jpeg_with_orientation(&png, orientation);
+            let mut decoder =
+                image::ImageReader::with_format(Cursor::new(&jpeg), ImageFormat::Jpeg)
+                    .into_decoder()
+                    .unwrap();
+            let seen = image::ImageDecoder::orientation(&mut decoder).unwrap();
+            assert_eq!(seen.to_exif(), orientation);
+            let mut img = DynamicImage::from_decoder(decoder).unwrap();
+            if orientation >= 5 {
+                assert_eq!(
+                    (img.width(), img.height()),
+                    (upright.height(), upright.width())
+                );
+            }
+            img.apply_orientation(seen);
+            let img = img.into_luma8();
+            assert_eq!(img.dimensions(), upright.dimensions());
+            let diff: u64 = img
+                .pixels()
+                .zip(upright.pixels())
+                .map(|(a, b)| u64::from(a.0[0].abs_diff(b.0[0])))
+                .sum();
+            let mean = diff as f64 / f64::from(img.width() * img.height());
+            assert!(
+                mean < 4.0,
+                "orientation {orientation}: mean difference {mean}"
+            );
+        }
+    }
+
+    #[test]
+    fn made_up_documents_have_the_right_shape() {
+        let bomb = image_bomb_png(50_000, 40_000);
+        assert_eq!(
+            image::ImageReader::with_format(Cursor::new(&bomb), ImageFormat::Png)
+                .into_dimensions()
+                .unwrap(),
+            (50_000, 40_000)
+        );
+        assert!(image::load_from_memory(&corrupt_jpeg()).is_err());
+        let page = letter_png(&["Seite"], 50);
+        let tiff = multipage_tiff(&[page.clone(), page.clone(), page.clone()]);
+        let mut decoder = tiff::decoder::Decoder::new(Cursor::new(&tiff)).unwrap();
+        let mut pages = 1;
+        while decoder.more_images() {
+            decoder.next_image().unwrap();
+            pages += 1;
+        }
+        assert_eq!(pages, 3);
+        for (pdf, pages) in [
+            (image_pdf(&[page.clone(), page.clone()]), 2),
+            (text_and_image_pdf(&["Hallo"], &page), 2),
+            (many_pages_pdf(7), 7),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("doc.pdf");
+            std::fs::write(&path, &pdf).unwrap();
+            let out = Command::new("pdfinfo").arg(&path).output().unwrap();
+            let info = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                info.lines()
+                    .any(|l| l.split_whitespace().eq(["Pages:", &pages.to_string()])),
+                "{info}"
+            );
+        }
+    }
 }

@@ -306,6 +306,9 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].number.as_str(), "12345BG0012345");
         assert_eq!(f[0].corrections, 3);
+        // As Tesseract read a skewed, noisy scan: B as 8, G as 6.
+        assert_eq!(found("Aktenzeichen 123458G 0000102"), ["12345BG0000102"]);
+        assert_eq!(found("Aktenzeichen 1234586 0000102"), ["12345BG0000102"]);
         // Several numbers, each once, in order.
         assert_eq!(
             found("12345BG0000001 und 54321BG0000002 und 12345BG0000001"),
