@@ -187,6 +187,11 @@ pub fn ocr_available(settings: &OcrSettings) -> Result<(), OcrError> {
         64 * 1024,
     )
     .map_err(|e| tesseract_missing(settings, e))?;
+    if settings.language.trim().is_empty() {
+        return Err(OcrError::ToolMissing(
+            "no OCR language is configured".into(),
+        ));
+    }
     if !out.status.success() {
         return Err(OcrError::ToolMissing(format!(
             "{} --list-langs failed: {}",
@@ -203,11 +208,6 @@ pub fn ocr_available(settings: &OcrSettings) -> Result<(), OcrError> {
         .map(str::trim)
         .filter(|lang| !have.contains(lang))
         .collect();
-    if settings.language.trim().is_empty() {
-        return Err(OcrError::ToolMissing(
-            "no OCR language is configured".into(),
-        ));
-    }
     if !missing.is_empty() {
         return Err(OcrError::ToolMissing(format!(
             "tesseract has no language data for {} (installed: {})",
@@ -393,13 +393,9 @@ fn write_gray_png(img: &GrayImage, path: &Path) -> Result<(), OcrError> {
 
 // ---------------------------------------------------------------- TIFF
 
+/// The file is open: what goes wrong reading it is the content's fault.
 fn bad_tiff(e: tiff::TiffError) -> OcrError {
-    match e {
-        tiff::TiffError::IoError(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => {
-            OcrError::Io(e)
-        }
-        e => OcrError::BadImage(format!("TIFF: {e}")),
-    }
+    OcrError::BadImage(format!("TIFF: {e}"))
 }
 
 fn tiff_first_page_size(path: &Path) -> Result<(u32, u32), OcrError> {
@@ -570,8 +566,10 @@ fn check_pdf_page(
     }
 }
 
-/// The text layer of every page (empty for pages without one).
-fn pdf_page_texts(path: &Path, pages: u32) -> Result<Vec<String>, OcrError> {
+/// The text layer of every page (empty for pages without one), and how
+/// many pages are complete: text beyond [`MAX_TEXT_BYTES`] is cut off, and
+/// the pages it would have reached are left empty, not recognised.
+fn pdf_page_texts(path: &Path, pages: u32) -> Result<(Vec<String>, usize), OcrError> {
     let out = run_tool(
         Command::new("pdftotext")
             .args(["-q", "-enc", "UTF-8", "-f", "1", "-l"])
@@ -585,11 +583,17 @@ fn pdf_page_texts(path: &Path, pages: u32) -> Result<Vec<String>, OcrError> {
     if !out.status.success() {
         return Err(failed("pdftotext", &out));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let cut = out.stdout.len() > MAX_TEXT_BYTES;
+    let text = truncate(String::from_utf8_lossy(&out.stdout).into_owned());
     // Every page ends with a form feed.
     let mut texts: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
+    let complete = if cut {
+        texts.len().saturating_sub(1)
+    } else {
+        pages as usize
+    };
     texts.resize(pages as usize, String::new());
-    Ok(texts)
+    Ok((texts, complete))
 }
 
 /// Renders one page as an 8-bit grayscale PNG into `scratch`.
@@ -635,9 +639,13 @@ fn ocr_pdf(
             max: settings.max_pages,
         });
     }
-    let mut pages = pdf_page_texts(path, info.pages)?;
+    let (mut pages, complete) = pdf_page_texts(path, info.pages)?;
     // Pages with a text layer are not rendered: only the others must fit.
-    let needs_ocr: Vec<bool> = pages.iter().map(|t| t.trim().is_empty()).collect();
+    let needs_ocr: Vec<bool> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, t)| i < complete && t.trim().is_empty())
+        .collect();
     for (page, _) in (1..).zip(&needs_ocr).filter(|(_, &ocr)| ocr) {
         check_pdf_page(&info, page, settings.dpi, settings)?;
     }
