@@ -99,6 +99,22 @@ impl Server {
         Err(last.map_or_else(|| anyhow::anyhow!("no connection"), Into::into))
     }
 
+    /// Process id of the server.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory of the server process, in bytes (Linux).
+    pub fn rss_bytes(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmRSS in /proc/PID/status")?;
+        Ok(kb * 1024)
+    }
+
     /// Kills the process with SIGKILL (no shutdown work at all).
     pub fn kill(&mut self) {
         let _ = self.child.kill();

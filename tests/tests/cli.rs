@@ -179,25 +179,56 @@ fn cover_sheet_inbox_and_assign() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), None).unwrap();
     for number in ["12345BG0000301", "12345BG0000302"] {
-        let (ok, _, err) = akte(&server, &["case", "create", number, "--site", "Nord", "--title", "Familie Muster"]);
+        let (ok, _, err) = akte(
+            &server,
+            &[
+                "case",
+                "create",
+                number,
+                "--site",
+                "Nord",
+                "--title",
+                "Familie Muster",
+            ],
+        );
         assert!(ok, "{err}");
     }
     // The cover sheet: a PDF with the number as text (and as a QR code).
     let sheet = dir.path().join("deckblatt.pdf");
     let (ok, _, err) = akte(
         &server,
-        &["case", "cover-sheet", "12345BG0000301", "-o", sheet.to_str().unwrap()],
+        &[
+            "case",
+            "cover-sheet",
+            "12345BG0000301",
+            "-o",
+            sheet.to_str().unwrap(),
+        ],
     );
     assert!(ok, "{err}");
-    let text = Command::new("pdftotext").arg(&sheet).arg("-").output().unwrap();
+    let text = Command::new("pdftotext")
+        .arg(&sheet)
+        .arg("-")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).contains("12345BG0000301"));
-    let (ok, _, err) = akte(&server, &["case", "cover-sheet", "99999BG0000309", "-o", "-"]);
+    let (ok, _, err) = akte(
+        &server,
+        &["case", "cover-sheet", "99999BG0000309", "-o", "-"],
+    );
     assert!(!ok && err.contains("not found"), "{err}");
 
     // A letter without a number goes to the inbox of the site.
     let letter = dir.path().join("brief.txt");
-    std::fs::write(&letter, "Sehr geehrte Damen und Herren, anbei der Mietvertrag.").unwrap();
-    let (ok, out, err) = akte(&server, &["upload", letter.to_str().unwrap(), "--site", "Nord"]);
+    std::fs::write(
+        &letter,
+        "Sehr geehrte Damen und Herren, anbei der Mietvertrag.",
+    )
+    .unwrap();
+    let (ok, out, err) = akte(
+        &server,
+        &["upload", letter.to_str().unwrap(), "--site", "Nord"],
+    );
     assert!(ok, "{err}");
     let id = out.split_whitespace().next().unwrap().to_owned();
     let start = Instant::now();
@@ -208,10 +239,16 @@ fn cover_sheet_inbox_and_assign() {
             assert!(out.contains("no case number found"), "{out}");
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "not in the inbox: {out}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not in the inbox: {out}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let (ok, out, err) = akte(&server, &["assign", &id, "12345BG0000302", "--note", "Mietvertrag"]);
+    let (ok, out, err) = akte(
+        &server,
+        &["assign", &id, "12345BG0000302", "--note", "Mietvertrag"],
+    );
     assert!(ok, "{err}");
     assert!(out.contains("12345BG0000302"), "{out}");
     let (_, out, err) = akte(&server, &["inbox", "Nord"]);

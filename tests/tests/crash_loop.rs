@@ -43,7 +43,14 @@ fn content(rng: &mut StdRng, serial: u64) -> Vec<u8> {
         rng.random_range(100..INLINE)
     };
     let mut text = format!("Absturzprobe Dokument{serial}x ");
-    let words = ["Antrag", "Bescheid", "Miete", "Nachweis", "Einkommen", "Widerspruch"];
+    let words = [
+        "Antrag",
+        "Bescheid",
+        "Miete",
+        "Nachweis",
+        "Einkommen",
+        "Widerspruch",
+    ];
     while text.len() < len {
         text.push_str(words[rng.random_range(0..words.len())]);
         text.push(' ');
@@ -89,7 +96,8 @@ async fn acknowledged_documents_survive_repeated_sigkill() {
     println!("crash loop: {loops} loops, AKTE_CRASH_SEED={seed}");
     let mut rng = StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
-    let config = format!("[limits]\ninline_upload_bytes = {INLINE}\n[index]\ncommit_interval_ms = 20\n");
+    let config =
+        format!("[limits]\ninline_upload_bytes = {INLINE}\n[index]\ncommit_interval_ms = 20\n");
     let mut server = Server::start(&dir.path().join("data"), Some(&config)).unwrap();
     {
         let mut c = clients(&server).await;
@@ -153,7 +161,10 @@ async fn acknowledged_documents_survive_repeated_sigkill() {
         let listed = all_documents(&mut c).await;
         let listed_ids: HashSet<&str> = listed.iter().map(|d| d.document_id.as_str()).collect();
         for id in acked.keys() {
-            assert!(listed_ids.contains(id.as_str()), "round {round}: acknowledged {id} lost");
+            assert!(
+                listed_ids.contains(id.as_str()),
+                "round {round}: acknowledged {id} lost"
+            );
         }
         let sent_now = sent.lock().unwrap().clone();
         // Each document is read back once, after the restart that follows

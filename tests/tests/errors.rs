@@ -305,8 +305,18 @@ async fn bad_input_is_refused_and_changes_nothing() {
     );
     for (id, case, code, needle) in [
         ("nope", n.as_str(), Code::InvalidArgument, "document id"),
-        ("01ARZ3NDEKTSV4RRFFQ69G5FAV", n.as_str(), Code::NotFound, "not found"),
-        ("01ARZ3NDEKTSV4RRFFQ69G5FAV", "12-BG", Code::InvalidArgument, "case number"),
+        (
+            "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            n.as_str(),
+            Code::NotFound,
+            "not found",
+        ),
+        (
+            "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "12-BG",
+            Code::InvalidArgument,
+            "case number",
+        ),
     ] {
         assert_status(
             c.docs

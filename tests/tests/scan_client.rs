@@ -18,12 +18,20 @@ use common::*;
 
 fn scan_cmd(server: &Server, dir: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::new(akte_bin());
-    cmd.args(["scan", "--station", "poststelle-1", "--site", "Nord", "--operator", "Schmidt"])
-        .arg(dir)
-        .args(["--server", &server.addr])
-        .args(extra)
-        .env_remove("AKTE_SERVER")
-        .stdin(Stdio::null());
+    cmd.args([
+        "scan",
+        "--station",
+        "poststelle-1",
+        "--site",
+        "Nord",
+        "--operator",
+        "Schmidt",
+    ])
+    .arg(dir)
+    .args(["--server", &server.addr])
+    .args(extra)
+    .env_remove("AKTE_SERVER")
+    .stdin(Stdio::null());
     cmd
 }
 
@@ -72,7 +80,11 @@ async fn killed_and_restarted_scan_stores_every_file_exactly_once() {
     // file the server refuses.
     let mut expected = Vec::new();
     for i in 0..16 {
-        let number = if i % 2 == 0 { &a.case_number } else { &b.case_number };
+        let number = if i % 2 == 0 {
+            &a.case_number
+        } else {
+            &b.case_number
+        };
         let pdf = fixtures::text_pdf(&[
             "Jobcenter Nord",
             &format!("Aktenzeichen {number}"),
@@ -82,7 +94,10 @@ async fn killed_and_restarted_scan_stores_every_file_exactly_once() {
         std::fs::write(inbox_dir.join(&name), &pdf).unwrap();
         expected.push((name, sha256_hex(&pdf)));
     }
-    let scan = fixtures::letter_png(&["Aktenzeichen 12345BG0000202", "Heizkostenabrechnung"], 300);
+    let scan = fixtures::letter_png(
+        &["Aktenzeichen 12345BG0000202", "Heizkostenabrechnung"],
+        300,
+    );
     std::fs::write(inbox_dir.join("scan-1.png"), &scan).unwrap();
     expected.push(("scan-1.png".into(), sha256_hex(&scan)));
     let cover = fixtures::image_pdf(&[
@@ -103,7 +118,10 @@ async fn killed_and_restarted_scan_stores_every_file_exactly_once() {
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "scan ended without storing");
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "scan ended without storing"
+        );
         if line.starts_with("stored ") {
             break;
         }
@@ -111,7 +129,10 @@ async fn killed_and_restarted_scan_stores_every_file_exactly_once() {
     child.kill().unwrap();
     child.wait().unwrap();
     let left = names(&inbox_dir).len();
-    assert!(left > 1, "the first run was not interrupted midway ({left} files left)");
+    assert!(
+        left > 1,
+        "the first run was not interrupted midway ({left} files left)"
+    );
 
     // Second run: finishes. It exits non-zero because one file was refused.
     let status = scan_cmd(&server, &inbox_dir, &["--jobs", "3"])
@@ -120,7 +141,10 @@ async fn killed_and_restarted_scan_stores_every_file_exactly_once() {
         .unwrap();
     assert!(!status.success());
     assert!(names(&inbox_dir).is_empty(), "{:?}", names(&inbox_dir));
-    assert_eq!(names(&inbox_dir.join("error")), ["programm.exe", "programm.exe.reason"]);
+    assert_eq!(
+        names(&inbox_dir.join("error")),
+        ["programm.exe", "programm.exe.reason"]
+    );
     let reason = std::fs::read_to_string(inbox_dir.join("error/programm.exe.reason")).unwrap();
     assert!(reason.contains("InvalidArgument"), "{reason}");
     let mut done = names(&inbox_dir.join("done"));
@@ -132,7 +156,10 @@ async fn killed_and_restarted_scan_stores_every_file_exactly_once() {
     let docs = all_documents(&mut c, &[&a.case_number, &b.case_number]).await;
     let stored = |hash: &str| docs.iter().filter(|d| d.sha256 == hash).count();
     for (name, hash) in &expected {
-        assert_eq!(sha256_hex(&std::fs::read(inbox_dir.join("done").join(name)).unwrap()), *hash);
+        assert_eq!(
+            sha256_hex(&std::fs::read(inbox_dir.join("done").join(name)).unwrap()),
+            *hash
+        );
         // Documents still being recognised are in neither list yet: wait.
         let start = Instant::now();
         let mut n = stored(hash);
@@ -187,7 +214,10 @@ async fn watch_mode_picks_up_files_as_they_arrive() {
     .unwrap();
     for i in 0..3 {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let pdf = fixtures::text_pdf(&[&format!("Aktenzeichen {}", k.case_number), &format!("Nachreichung {i}")]);
+        let pdf = fixtures::text_pdf(&[
+            &format!("Aktenzeichen {}", k.case_number),
+            &format!("Nachreichung {i}"),
+        ]);
         // Written under a partial name first, as scanners do, then renamed.
         let part = inbox_dir.join(format!("nachtrag-{i}.pdf.part"));
         std::fs::write(&part, &pdf).unwrap();

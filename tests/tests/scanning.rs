@@ -51,7 +51,12 @@ async fn wait_processed(c: &mut Clients, document_id: &str) -> pb::Document {
     }
 }
 
-async fn search_in(c: &mut Clients, query: &str, case_number: &str, site: &str) -> pb::SearchResponse {
+async fn search_in(
+    c: &mut Clients,
+    query: &str,
+    case_number: &str,
+    site: &str,
+) -> pb::SearchResponse {
     c.search
         .search(pb::SearchRequest {
             query: query.into(),
@@ -102,21 +107,27 @@ async fn scanned_letters_are_recognised_routed_and_found() {
     // A cover sheet for case a in front of a letter without a number (TIFF).
     let tiff = fixtures::multipage_tiff(&[
         fixtures::cover_sheet_png(&a.case_number, DPI),
-        letter(&["Sehr geehrte Frau Mustermann,", "Arbeitsbescheinigung des Arbeitgebers"]),
+        letter(&[
+            "Sehr geehrte Frau Mustermann,",
+            "Arbeitsbescheinigung des Arbeitgebers",
+        ]),
     ]);
     // Skewed and noisy, naming case b.
     let skewed = fixtures::skewed_noisy_png(
-        &letter(&["Aktenzeichen 12345BG0000102", "Widerspruch gegen den Bescheid"]),
+        &letter(&[
+            "Aktenzeichen 12345BG0000102",
+            "Widerspruch gegen den Bescheid",
+        ]),
         2.0,
         0.005,
         7,
     );
     // No number at all; and two numbers.
-    let anonymous = letter(&["Sehr geehrte Damen und Herren,", "Bewerbungsunterlagen anbei"]);
-    let ambiguous = letter(&[
-        "12345BG0000101 und 12345BG0000102",
-        "Umzugskosten",
+    let anonymous = letter(&[
+        "Sehr geehrte Damen und Herren,",
+        "Bewerbungsunterlagen anbei",
     ]);
+    let ambiguous = letter(&["12345BG0000101 und 12345BG0000102", "Umzugskosten"]);
 
     let mut uploaded = Vec::new();
     for (media, name, bytes) in [
@@ -136,10 +147,8 @@ async fn scanned_letters_are_recognised_routed_and_found() {
         uploaded.push(doc);
     }
     // A citizen's phone photo, rotated by EXIF, into a named case.
-    let photo = fixtures::jpeg_with_orientation(
-        &letter(&["Lohnabrechnung Oktober", "Bruttoverdienst"]),
-        6,
-    );
+    let photo =
+        fixtures::jpeg_with_orientation(&letter(&["Lohnabrechnung Oktober", "Bruttoverdienst"]), 6);
     let mut h = header(&b.case_number, "image/jpeg", "foto.jpg");
     h.source = "citizen_app".into();
     let photo_doc = upload(&mut c, h, &photo).await.unwrap();
@@ -166,14 +175,21 @@ async fn scanned_letters_are_recognised_routed_and_found() {
         assert!(d.case_number.is_empty(), "{d:?}");
         assert_eq!(by(d), pb::AssignedBy::Unspecified);
     }
-    assert!(done[4].routing_note.contains("no case number"), "{:?}", done[4]);
+    assert!(
+        done[4].routing_note.contains("no case number"),
+        "{:?}",
+        done[4]
+    );
     assert!(done[5].routing_note.contains("several"), "{:?}", done[5]);
     let waiting: Vec<String> = inbox(&mut c, "Nord")
         .await
         .into_iter()
         .map(|d| d.document_id)
         .collect();
-    assert_eq!(waiting, [done[4].document_id.clone(), done[5].document_id.clone()]);
+    assert_eq!(
+        waiting,
+        [done[4].document_id.clone(), done[5].document_id.clone()]
+    );
     assert_eq!(by(&photo_doc), pb::AssignedBy::Upload);
 
     // The recognised words are found, in the right case, on the right page.
@@ -188,10 +204,16 @@ async fn scanned_letters_are_recognised_routed_and_found() {
         let start = Instant::now();
         loop {
             let r = search_in(&mut c, query, case, "").await;
-            if r.hits.iter().any(|h| h.document.as_ref().unwrap().document_id == doc.document_id) {
+            if r.hits
+                .iter()
+                .any(|h| h.document.as_ref().unwrap().document_id == doc.document_id)
+            {
                 break;
             }
-            assert!(start.elapsed() < Duration::from_secs(30), "{query} not found in {case}");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{query} not found in {case}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -230,9 +252,24 @@ async fn hostile_images_fail_with_a_reason_and_the_worker_survives() {
     let k = create_case(&mut c, "12345BG0000111", "Nord").await;
     let n = &k.case_number;
     let cases = [
-        ("image/jpeg", "kaputt.jpg", fixtures::corrupt_jpeg(), "image"),
-        ("image/png", "bombe.png", fixtures::image_bomb_png(60_000, 60_000), "pixel"),
-        ("application/pdf", "akte.pdf", fixtures::many_pages_pdf(500), "500 pages"),
+        (
+            "image/jpeg",
+            "kaputt.jpg",
+            fixtures::corrupt_jpeg(),
+            "image",
+        ),
+        (
+            "image/png",
+            "bombe.png",
+            fixtures::image_bomb_png(60_000, 60_000),
+            "pixel",
+        ),
+        (
+            "application/pdf",
+            "akte.pdf",
+            fixtures::many_pages_pdf(500),
+            "500 pages",
+        ),
     ];
     let mut docs = Vec::new();
     for (media, name, bytes, _) in &cases {
@@ -240,7 +277,11 @@ async fn hostile_images_fail_with_a_reason_and_the_worker_survives() {
     }
     for (doc, (_, name, _, reason)) in docs.iter().zip(&cases) {
         let d = wait_processed(&mut c, &doc.document_id).await;
-        assert_eq!(d.index_state, pb::IndexState::Failed as i32, "{name}: {d:?}");
+        assert_eq!(
+            d.index_state,
+            pb::IndexState::Failed as i32,
+            "{name}: {d:?}"
+        );
         assert!(
             d.index_error.to_lowercase().contains(reason),
             "{name}: {}",

@@ -68,7 +68,10 @@ async fn main() -> anyhow::Result<()> {
         baseline += started.elapsed();
         anyhow::ensure!(out.status.success(), "tesseract failed");
         let text = String::from_utf8_lossy(&out.stdout);
-        anyhow::ensure!(text.contains("Weiterbewilligung"), "tesseract misread: {text}");
+        anyhow::ensure!(
+            text.contains("Weiterbewilligung"),
+            "tesseract misread: {text}"
+        );
     }
 
     // akte: the same pages through the store's pipeline, one OCR worker.
@@ -78,7 +81,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let settings = config.validate()?;
     let store = Store::open(settings)?;
-    anyhow::ensure!(store.ocr_enabled(), "tesseract with German data is not installed");
+    anyhow::ensure!(
+        store.ocr_enabled(),
+        "tesseract with German data is not installed"
+    );
     store
         .create_case(NewCase {
             case_number: "12345BG0000001".into(),

@@ -4,6 +4,7 @@
 
 mod durable_local;
 mod error;
+pub mod faulty;
 pub mod testing;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -72,12 +73,52 @@ fn local(dir: &FsPath) -> Result<Arc<dyn ObjectStore>> {
     Ok(Arc::new(DurableLocal::open(dir)?))
 }
 
+/// Memory that all uploads together may hold before spilling to staging.
+#[derive(Debug)]
+struct MemoryBudget {
+    capacity: u64,
+    used: std::sync::atomic::AtomicU64,
+}
+
+impl MemoryBudget {
+    /// Takes `n` bytes of the budget if that many are left.
+    fn try_take(&self, n: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        self.used
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
+                used.checked_add(n).filter(|&u| u <= self.capacity)
+            })
+            .is_ok()
+    }
+
+    fn give_back(&self, n: u64) {
+        self.used.fetch_sub(n, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Bytes of the memory budget held by one upload; returned when dropped.
+#[derive(Debug)]
+struct MemoryLease {
+    budget: Arc<MemoryBudget>,
+    bytes: u64,
+}
+
+impl Drop for MemoryLease {
+    fn drop(&mut self) {
+        self.budget.give_back(self.bytes);
+    }
+}
+
+/// Default of [`BlobStore::with_memory_budget`]: 256 MiB.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 256 * 1024 * 1024;
+
 /// The content-addressed store.
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
     staging: PathBuf,
     inline_limit: usize,
+    budget: Arc<MemoryBudget>,
 }
 
 impl BlobStore {
@@ -93,7 +134,26 @@ impl BlobStore {
             store,
             staging,
             inline_limit: DEFAULT_INLINE_LIMIT,
+            budget: Arc::new(MemoryBudget {
+                capacity: DEFAULT_MEMORY_BUDGET,
+                used: Default::default(),
+            }),
         })
+    }
+
+    /// Caps the memory all uploads in flight hold together: beyond it, an
+    /// upload spills to staging at once, whatever its size.
+    pub fn with_memory_budget(mut self, bytes: u64) -> Self {
+        self.budget = Arc::new(MemoryBudget {
+            capacity: bytes,
+            used: Default::default(),
+        });
+        self
+    }
+
+    /// Bytes of the memory budget in use by uploads in flight.
+    pub fn memory_in_use(&self) -> u64 {
+        self.budget.used.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Changes how much content is held in memory before it is spilled.
@@ -116,6 +176,10 @@ impl BlobStore {
             spill: None,
             staging: self.staging.clone(),
             inline_limit: self.inline_limit,
+            lease: MemoryLease {
+                budget: Arc::clone(&self.budget),
+                bytes: 0,
+            },
         }
     }
 
@@ -124,7 +188,7 @@ impl BlobStore {
     pub async fn commit(&self, staged: &StagedBlob) -> Result<bool> {
         let key = Path::from(staged.hash.object_key());
         match &staged.content {
-            Content::Memory(bytes) => {
+            Content::Memory(bytes, _) => {
                 let opts = PutOptions {
                     mode: PutMode::Create,
                     ..Default::default()
@@ -416,6 +480,8 @@ pub struct BlobWriter {
     spill: Option<(tokio::fs::File, SpillFile)>,
     staging: PathBuf,
     inline_limit: usize,
+    /// The part of the memory budget `buf` holds.
+    lease: MemoryLease,
 }
 
 impl BlobWriter {
@@ -426,7 +492,11 @@ impl BlobWriter {
         }
         self.hasher.update(data);
         self.size = new_size;
-        if self.spill.is_none() && self.buf.len() + data.len() <= self.inline_limit {
+        if self.spill.is_none()
+            && self.buf.len() + data.len() <= self.inline_limit
+            && self.lease.budget.try_take(data.len() as u64)
+        {
+            self.lease.bytes += data.len() as u64;
             self.buf.extend_from_slice(data);
             return Ok(());
         }
@@ -436,6 +506,9 @@ impl BlobWriter {
             let mut file = tokio::fs::File::create(&path).await?;
             file.write_all(&self.buf).await?;
             self.buf = BytesMut::new();
+            self.lease
+                .budget
+                .give_back(std::mem::take(&mut self.lease.bytes));
             self.spill = Some((file, guard));
         }
         if let Some((file, _)) = &mut self.spill {
@@ -451,7 +524,7 @@ impl BlobWriter {
     pub async fn finish(self) -> Result<StagedBlob> {
         let hash = ContentHash::from_bytes(self.hasher.finalize().into());
         let content = match self.spill {
-            None => Content::Memory(self.buf.freeze()),
+            None => Content::Memory(self.buf.freeze(), self.lease),
             Some((mut file, guard)) => {
                 file.flush().await?;
                 drop(file);
@@ -474,7 +547,8 @@ pub struct StagedBlob {
 }
 
 enum Content {
-    Memory(Bytes),
+    /// Held in memory, with its share of the memory budget.
+    Memory(Bytes, #[allow(dead_code)] MemoryLease),
     File(SpillFile),
 }
 
@@ -490,7 +564,7 @@ impl StagedBlob {
     /// The content if it is held in memory.
     pub fn bytes(&self) -> Option<&Bytes> {
         match &self.content {
-            Content::Memory(b) => Some(b),
+            Content::Memory(b, _) => Some(b),
             Content::File(_) => None,
         }
     }
@@ -507,5 +581,43 @@ impl Drop for SpillFile {
                 tracing::warn!(path = %self.path.display(), error = %e, "removing staging file failed");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn uploads_share_a_memory_budget_and_spill_beyond_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::new(Arc::new(object_store::memory::InMemory::new()), dir.path())
+            .unwrap()
+            .with_inline_limit(1000)
+            .with_memory_budget(1500);
+        let mut a = store.writer(1 << 20);
+        a.write(&[1; 800]).await.unwrap();
+        assert_eq!(store.memory_in_use(), 800);
+        // Under its own limit, but the budget has only 700 bytes left: spilled.
+        let mut b = store.writer(1 << 20);
+        b.write(&[2; 800]).await.unwrap();
+        assert_eq!(store.memory_in_use(), 800);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let staged_a = a.finish().await.unwrap();
+        assert!(staged_a.bytes().is_some());
+        let staged_b = b.finish().await.unwrap();
+        assert!(staged_b.bytes().is_none());
+        // Held until the staged content is gone.
+        assert_eq!(store.memory_in_use(), 800);
+        drop(staged_a);
+        drop(staged_b);
+        assert_eq!(store.memory_in_use(), 0);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // Spilling gives the budget back.
+        let mut c = store.writer(1 << 20);
+        c.write(&[3; 600]).await.unwrap();
+        assert_eq!(store.memory_in_use(), 600);
+        c.write(&[3; 600]).await.unwrap();
+        assert_eq!(store.memory_in_use(), 0);
     }
 }

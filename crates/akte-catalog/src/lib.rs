@@ -588,11 +588,7 @@ impl Catalog {
                 }
                 // A document with a case stays where it is.
                 Some(Route::Inbox { reason }) if doc.case_id.is_none() => {
-                    batch.put_cf(
-                        self.cf(CF_INBOX),
-                        inbox_key(&doc.site, doc.document_id),
-                        [],
-                    );
+                    batch.put_cf(self.cf(CF_INBOX), inbox_key(&doc.site, doc.document_id), []);
                     doc.routing_note = Some(reason.clone());
                 }
                 Some(Route::Inbox { .. }) | None => {}
@@ -653,10 +649,13 @@ impl Catalog {
                     reason: "document id is not 16 bytes".into(),
                 }
             })?;
-            out.push(self.get_document(id)?.ok_or_else(|| CatalogError::Corrupt {
-                cf: CF_INBOX,
-                reason: format!("points at missing document {id}"),
-            })?);
+            out.push(
+                self.get_document(id)?
+                    .ok_or_else(|| CatalogError::Corrupt {
+                        cf: CF_INBOX,
+                        reason: format!("points at missing document {id}"),
+                    })?,
+            );
         }
         Ok(out)
     }
@@ -796,11 +795,7 @@ impl Catalog {
         for e in entries {
             let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
             batch.delete_cf(self.cf(cf), e.seq.to_be_bytes());
-            batch.put_cf(
-                self.cf(cf),
-                seq.to_be_bytes(),
-                e.document_id.to_bytes(),
-            );
+            batch.put_cf(self.cf(cf), seq.to_be_bytes(), e.document_id.to_bytes());
             moved.push(QueueEntry {
                 seq,
                 document_id: e.document_id,

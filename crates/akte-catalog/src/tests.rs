@@ -247,9 +247,14 @@ fn inbox_routing_and_moves_keep_counts_and_history() {
         inbox.iter().map(|d| d.document_id).collect::<Vec<_>>(),
         [d1.document_id, d2.document_id]
     );
-    assert_eq!(inbox[0].routing_note.as_deref(), Some("no case number found"));
     assert_eq!(
-        cat.list_inbox("Nord", Some(d1.document_id), 10).unwrap().len(),
+        inbox[0].routing_note.as_deref(),
+        Some("no case number found")
+    );
+    assert_eq!(
+        cat.list_inbox("Nord", Some(d1.document_id), 10)
+            .unwrap()
+            .len(),
         1
     );
     assert_eq!(cat.list_inbox("Süd", None, 10).unwrap().len(), 1);
@@ -291,7 +296,10 @@ fn inbox_routing_and_moves_keep_counts_and_history() {
     assert_eq!(moved.history[1].by, AssignedBy::Manual);
     assert_eq!(cat.case_document_count(a.case_id).unwrap(), 0);
     assert_eq!(cat.case_document_count(b.case_id).unwrap(), 1);
-    assert!(cat.list_case_documents(a.case_id, None, 10).unwrap().is_empty());
+    assert!(cat
+        .list_case_documents(a.case_id, None, 10)
+        .unwrap()
+        .is_empty());
     assert_eq!(
         cat.list_case_documents(b.case_id, None, 10).unwrap()[0].document_id,
         d1.document_id

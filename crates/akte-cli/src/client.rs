@@ -284,7 +284,11 @@ pub async fn case(server: &str, command: CaseCommand) -> anyhow::Result<()> {
             } else {
                 std::fs::write(&output, &pdf)
                     .with_context(|| format!("writing {}", output.display()))?;
-                eprintln!("cover sheet for {} written to {}", c.case_number, output.display());
+                eprintln!(
+                    "cover sheet for {} written to {}",
+                    c.case_number,
+                    output.display()
+                );
             }
         }
         CaseCommand::List { site, limit } => {

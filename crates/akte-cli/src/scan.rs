@@ -245,12 +245,7 @@ pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
                         format!("case {}", doc.case_number)
                     };
                     bar.suspend(|| {
-                        println!(
-                            "stored {}  {}  {}",
-                            doc.document_id,
-                            place,
-                            moved.display()
-                        );
+                        println!("stored {}  {}  {}", doc.document_id, place, moved.display());
                     });
                 }
                 Outcome::Refused(reason) => {
@@ -294,7 +289,9 @@ mod tests {
         assert!(is_refusal(&tonic::Status::resource_exhausted(
             "upload exceeds the limit of 10 bytes"
         )));
-        assert!(!is_refusal(&tonic::Status::resource_exhausted("server busy")));
+        assert!(!is_refusal(&tonic::Status::resource_exhausted(
+            "server busy"
+        )));
         assert!(!is_refusal(&tonic::Status::unavailable("down")));
         assert!(!is_refusal(&tonic::Status::cancelled("reset")));
     }
@@ -315,7 +312,10 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["brief.pdf", "brief.pdf.1", "brief.pdf.2"]);
-        assert_eq!(std::fs::read_to_string(done.join("brief.pdf.2")).unwrap(), "c");
+        assert_eq!(
+            std::fs::read_to_string(done.join("brief.pdf.2")).unwrap(),
+            "c"
+        );
     }
 
     #[test]

@@ -86,6 +86,8 @@ pub struct StorageConfig {
 pub struct LimitsConfig {
     pub max_upload_bytes: u64,
     pub inline_upload_bytes: u64,
+    pub inline_memory_bytes: u64,
+    pub max_concurrent_uploads: usize,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -161,6 +163,8 @@ impl Default for LimitsConfig {
         Self {
             max_upload_bytes: 1024 * 1024 * 1024,
             inline_upload_bytes: akte_blob::DEFAULT_INLINE_LIMIT as u64,
+            inline_memory_bytes: akte_blob::DEFAULT_MEMORY_BUDGET,
+            max_concurrent_uploads: 128,
         }
     }
 }
@@ -203,6 +207,8 @@ pub struct Settings {
     pub storage_options: BTreeMap<String, String>,
     pub max_upload_bytes: u64,
     pub inline_upload_bytes: usize,
+    pub inline_memory_bytes: u64,
+    pub max_concurrent_uploads: usize,
     pub case_numbers: CaseNumberPattern,
     pub allowed_media: Vec<String>,
     pub index_batch_size: usize,
@@ -250,6 +256,9 @@ impl Config {
             .map_err(|e| invalid("cases.number_pattern", e))?;
         if self.limits.max_upload_bytes == 0 {
             return Err(invalid("limits.max_upload_bytes", "must be positive"));
+        }
+        if self.limits.max_concurrent_uploads == 0 {
+            return Err(invalid("limits.max_concurrent_uploads", "must be positive"));
         }
         let inline_upload_bytes = usize::try_from(self.limits.inline_upload_bytes)
             .map_err(|_| invalid("limits.inline_upload_bytes", "too large"))?;
@@ -317,6 +326,8 @@ impl Config {
             storage_options,
             max_upload_bytes: self.limits.max_upload_bytes,
             inline_upload_bytes,
+            inline_memory_bytes: self.limits.inline_memory_bytes,
+            max_concurrent_uploads: self.limits.max_concurrent_uploads,
             case_numbers,
             allowed_media,
             index_batch_size: self.index.batch_size,
@@ -370,7 +381,11 @@ mod tests {
             .to_string()
             .contains("cases.number_pattern"));
         let cfg = Config::from_toml("[ocr]\nworkers = 0").unwrap();
-        assert!(cfg.validate().unwrap_err().to_string().contains("ocr.workers"));
+        assert!(cfg
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("ocr.workers"));
         let cfg = Config::from_toml("[media]\nallowed = [\"video/mp4\"]").unwrap();
         assert!(cfg
             .validate()

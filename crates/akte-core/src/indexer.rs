@@ -225,10 +225,7 @@ impl Store {
 
     /// The text of a document's content: `Ok(Err(reason))` when the document
     /// itself is at fault; `Err` for transient storage errors.
-    async fn extract_text(
-        &self,
-        doc: &Document,
-    ) -> Result<std::result::Result<Extracted, String>> {
+    async fn extract_text(&self, doc: &Document) -> Result<std::result::Result<Extracted, String>> {
         if doc.size_bytes > self.inner.settings.max_extract_bytes {
             return Ok(Err(format!(
                 "{} bytes is over the text extraction limit of {} bytes",

@@ -234,7 +234,12 @@ impl Store {
                 _ => Ok(e.to_string()),
             }
         };
-        let stream = match self.inner.blobs.read(doc.sha256, doc.size_bytes, None).await {
+        let stream = match self
+            .inner
+            .blobs
+            .read(doc.sha256, doc.size_bytes, None)
+            .await
+        {
             Ok(s) => s,
             Err(e) => return classify(CoreError::from(e)).map(Err),
         };
@@ -242,7 +247,9 @@ impl Store {
         let mut file = tempfile::Builder::new()
             .prefix("akte-ocr")
             .tempfile_in(&staging)
-            .map_err(|e| CoreError::Internal(format!("scratch file in {}: {e}", staging.display())))?;
+            .map_err(|e| {
+                CoreError::Internal(format!("scratch file in {}: {e}", staging.display()))
+            })?;
         let mut stream = stream.map_err(CoreError::from);
         loop {
             match stream.try_next().await {

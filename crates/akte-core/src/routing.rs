@@ -177,11 +177,20 @@ mod tests {
             vec![b.clone()],
         );
         assert_eq!(by(&r), Some((a.case_number.to_string(), AssignedBy::Code)));
-        let r = decide(&t, &[], vec![], &[(b.case_number.clone(), 2, 1)], vec![b.clone()]);
+        let r = decide(
+            &t,
+            &[],
+            vec![],
+            &[(b.case_number.clone(), 2, 1)],
+            vec![b.clone()],
+        );
         match &r {
             Route::Assign { by, detail, .. } => {
                 assert_eq!(*by, AssignedBy::Text);
-                assert!(detail.contains("page 2") && detail.contains("look-alikes"), "{detail}");
+                assert!(
+                    detail.contains("page 2") && detail.contains("look-alikes"),
+                    "{detail}"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -102,6 +102,8 @@ pub(crate) struct Inner {
     pub(crate) ocr: Option<akte_extract::OcrSettings>,
     pub(crate) ocr_wakeup: Notify,
     pub(crate) ocr_claims: crate::ocr::Claims,
+    /// One permit per upload in progress.
+    pub(crate) upload_slots: Arc<tokio::sync::Semaphore>,
     /// Blobs between being written and being recorded, with how many uploads
     /// hold each; garbage collection leaves them alone.
     pub(crate) blobs_in_flight: tokio::sync::Mutex<std::collections::HashMap<ContentHash, usize>>,
@@ -159,17 +161,30 @@ impl Store {
     /// Opens the store under the settings' data directory: catalog, index,
     /// staging area and (by default) the blob directory.
     pub fn open(settings: Settings) -> Result<Self> {
-        Self::open_inner(settings, false)
+        Self::open_inner(settings, false, None)
+    }
+
+    /// Opens the store with the given object store for blobs instead of the
+    /// one the settings name (for tests with injected faults, and tools).
+    pub fn open_with_object_store(
+        settings: Settings,
+        objects: Arc<dyn object_store::ObjectStore>,
+    ) -> Result<Self> {
+        Self::open_inner(settings, false, Some(objects))
     }
 
     /// Opens the store with an empty search index, for a rebuild
     /// ([`Store::reindex_all`]); whatever index was there is removed once the
     /// catalog (and so the data directory) is locked by this process.
     pub fn open_discarding_index(settings: Settings) -> Result<Self> {
-        Self::open_inner(settings, true)
+        Self::open_inner(settings, true, None)
     }
 
-    fn open_inner(settings: Settings, discard_index: bool) -> Result<Self> {
+    fn open_inner(
+        settings: Settings,
+        discard_index: bool,
+        objects: Option<Arc<dyn object_store::ObjectStore>>,
+    ) -> Result<Self> {
         let data = settings.data_dir.clone();
         std::fs::create_dir_all(&data)
             .map_err(|e| CoreError::Config(format!("data_dir {}: {e}", data.display())))?;
@@ -181,14 +196,19 @@ impl Store {
                 CoreError::Internal(format!("removing {}: {e}", index_dir.display()))
             })?;
         }
-        let object_store = open_object_store(
-            &settings.storage_url,
-            &settings.storage_options,
-            &data.join("objects"),
-        )
-        .map_err(|e| CoreError::Config(e.to_string()))?;
+        let object_store = match objects {
+            Some(o) => o,
+            None => open_object_store(
+                &settings.storage_url,
+                &settings.storage_options,
+                &data.join("objects"),
+            )
+            .map_err(|e| CoreError::Config(e.to_string()))?,
+        };
         let blobs = BlobStore::new(object_store, data.join("staging"))?
-            .with_inline_limit(settings.inline_upload_bytes);
+            .with_inline_limit(settings.inline_upload_bytes)
+            .with_memory_budget(settings.inline_memory_bytes);
+        let upload_slots = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_uploads));
         let index = SearchIndex::open(&index_dir)?;
         let ocr = match (&settings.ocr, settings.ocr_mode) {
             (None, _) => None,
@@ -214,6 +234,7 @@ impl Store {
                 ocr,
                 ocr_wakeup: Notify::new(),
                 ocr_claims: crate::ocr::Claims::default(),
+                upload_slots,
                 blobs_in_flight: tokio::sync::Mutex::default(),
             }),
         })
@@ -372,6 +393,15 @@ impl Store {
         S: Stream<Item = Result<Bytes>> + Send,
     {
         let settings = &self.inner.settings;
+        // Beyond capacity, refuse at once rather than queue without bound.
+        let _slot = Arc::clone(&self.inner.upload_slots)
+            .try_acquire_owned()
+            .map_err(|_| {
+                CoreError::ResourceExhausted(format!(
+                    "the server is busy: {} uploads in progress; retry later",
+                    settings.max_concurrent_uploads
+                ))
+            })?;
         let case_number = match header.case_number.trim() {
             "" => None,
             n => Some(self.parse_case_number(n)?),
@@ -704,7 +734,12 @@ impl Store {
 
     /// Files a document into a case by hand: out of the inbox or from another
     /// case, keeping its history. Durable when it returns.
-    pub async fn assign_document(&self, id: &str, case_number: &str, note: &str) -> Result<Document> {
+    pub async fn assign_document(
+        &self,
+        id: &str,
+        case_number: &str,
+        note: &str,
+    ) -> Result<Document> {
         let id = Self::parse_document_id(id)?;
         let number = self.parse_case_number(case_number)?;
         check_len("note", note)?;

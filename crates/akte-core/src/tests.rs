@@ -184,7 +184,11 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
         "Jobcenter Nord\nIhr Zeichen: 12345 BG 00OO001\nAntrag auf Weiterbewilligung",
     )
     .await;
-    let none = upload("b.txt", "Sehr geehrte Damen und Herren, anbei die Unterlagen.").await;
+    let none = upload(
+        "b.txt",
+        "Sehr geehrte Damen und Herren, anbei die Unterlagen.",
+    )
+    .await;
     let several = upload("c.txt", "betrifft 12345BG0000001 und 12345BG0000002").await;
     let unknown = upload("d.txt", "betrifft 99999BG0000009").await;
     assert!(clear.case_id.is_none() && clear.site == "Nord");
@@ -204,7 +208,11 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
     let routed = get(&clear).await;
     assert_eq!(routed.case_number_str(), "12345BG0000001");
     assert_eq!(routed.assigned_by(), Some(AssignedBy::Text));
-    assert!(routed.history[0].detail.contains("page 1"), "{:?}", routed.history);
+    assert!(
+        routed.history[0].detail.contains("page 1"),
+        "{:?}",
+        routed.history
+    );
     assert_eq!(routed.index_state, IndexState::Indexed);
     let inbox = s.list_inbox("Nord", 10, "").await.unwrap().documents;
     let notes: Vec<(akte_types::DocumentId, String)> = inbox
@@ -244,11 +252,18 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
 
     // A person files one; it leaves the inbox, the case counts it.
     let assigned = s
-        .assign_document(&several.document_id.to_string(), "12345bg0000002", "geprüft")
+        .assign_document(
+            &several.document_id.to_string(),
+            "12345bg0000002",
+            "geprüft",
+        )
         .await
         .unwrap();
     assert_eq!(assigned.assigned_by(), Some(AssignedBy::Manual));
-    assert_eq!(s.list_inbox("Nord", 10, "").await.unwrap().documents.len(), 2);
+    assert_eq!(
+        s.list_inbox("Nord", 10, "").await.unwrap().documents.len(),
+        2
+    );
     assert_eq!(
         s.get_case_by_number("12345BG0000002")
             .await
@@ -274,7 +289,10 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
             ErrorCode::NotFound,
         ),
     ] {
-        assert_eq!(s.assign_document(id, case, "").await.unwrap_err().code(), code);
+        assert_eq!(
+            s.assign_document(id, case, "").await.unwrap_err().code(),
+            code
+        );
     }
     assert_eq!(
         s.assign_document(&none.document_id.to_string(), "99999BG0000009", "")
@@ -303,18 +321,21 @@ async fn a_station_sending_the_same_scan_again_gets_the_first_document() {
         expected_sha256: expected,
         ..inbox_header("Nord", "scan.txt")
     };
-    let first = s.upload(scan(None), chunks(b"Brief vom Amt")).await.unwrap();
+    let first = s
+        .upload(scan(None), chunks(b"Brief vom Amt"))
+        .await
+        .unwrap();
     let note = first.transfer_note.clone().unwrap();
     assert_eq!(note.sha256, Some(first.sha256));
     assert_eq!(note.operator, "Schmidt");
     // Again, without and with the hash announced: the same document.
-    let again = s.upload(scan(None), chunks(b"Brief vom Amt")).await.unwrap();
+    let again = s
+        .upload(scan(None), chunks(b"Brief vom Amt"))
+        .await
+        .unwrap();
     assert_eq!(again.document_id, first.document_id);
     let announced = s
-        .upload(
-            scan(Some(first.sha256.to_hex())),
-            futures::stream::empty(),
-        )
+        .upload(scan(Some(first.sha256.to_hex())), futures::stream::empty())
         .await
         .unwrap();
     assert_eq!(announced.document_id, first.document_id);
@@ -355,7 +376,10 @@ async fn recognised_text_is_kept_so_a_rebuild_does_not_recognise_again() {
     // Indexing finds no text: metadata indexed, document queued for OCR.
     s.index_pending().await.unwrap();
     let id = doc.document_id.to_string();
-    assert_eq!(s.get_document(&id).await.unwrap().index_state, IndexState::Ocr);
+    assert_eq!(
+        s.get_document(&id).await.unwrap().index_state,
+        IndexState::Ocr
+    );
     assert_eq!(s.ocr_queue_len().await.unwrap(), 1);
     assert_eq!(s.ocr_pending().await.unwrap(), 1);
     s.index_pending().await.unwrap();
@@ -376,4 +400,150 @@ async fn recognised_text_is_kept_so_a_rebuild_does_not_recognise_again() {
     let hits = s.search(find()).await.unwrap();
     assert_eq!(hits.total_hits, 1);
     assert_eq!(hits.hits[0].pages, [1]);
+}
+
+/// A store on a local blob directory wrapped with injectable faults.
+fn faulty_store(
+    dir: &std::path::Path,
+    tweak: impl FnOnce(&mut Config),
+) -> (Store, std::sync::Arc<akte_blob::faulty::Faults>) {
+    let mut config = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
+    config.ocr.mode = crate::config::OcrMode::Off;
+    tweak(&mut config);
+    let local =
+        akte_blob::open_object_store("", &Default::default(), &dir.join("objects")).unwrap();
+    let (objects, faults) = akte_blob::faulty::FaultyStore::new(local);
+    let store = Store::open_with_object_store(config.validate().unwrap(), objects).unwrap();
+    (store, faults)
+}
+
+async fn nothing_left(s: &Store, dir: &std::path::Path) {
+    assert_eq!(s.catalog().document_count().unwrap(), 0);
+    assert_eq!(s.queue_len().await.unwrap(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.join("staging")).unwrap().count(),
+        0,
+        "staging not cleaned"
+    );
+}
+
+#[tokio::test]
+async fn uploads_under_storage_faults_fail_retryably_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, faults) = faulty_store(dir.path(), |c| {
+        c.limits.inline_upload_bytes = 1024;
+        c.gc.grace_secs = 0;
+    });
+    new_case(&s, "12345BG0000006").await;
+    let small = b"Kurzer Brief".to_vec();
+    let large = vec![b'x'; 200 * 1024];
+    for content in [&small, &large] {
+        // A failing put (single put for small, multipart for spilled uploads).
+        faults.fail_puts(1);
+        let err = s
+            .upload(text_header("12345BG0000006"), chunks(content))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unavailable, "{err}");
+        assert!(
+            err.client_message().contains("retry"),
+            "{}",
+            err.client_message()
+        );
+        nothing_left(&s, dir.path()).await;
+        let listed: Vec<_> = s.blobs().list().collect().await;
+        assert!(listed.is_empty());
+    }
+    // A torn write leaves half an object behind, unreferenced: no document
+    // points at it, garbage collection removes it, a retry stores it whole.
+    faults.tear_puts(1);
+    let err = s
+        .upload(text_header("12345BG0000006"), chunks(&small))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unavailable);
+    nothing_left(&s, dir.path()).await;
+    let listed: Vec<_> = s.blobs().list().collect().await;
+    assert_eq!(listed.len(), 1, "the torn half");
+    let retried = s
+        .upload(text_header("12345BG0000006"), chunks(&small))
+        .await
+        .unwrap();
+    let (_, stream) = s
+        .download(&retried.document_id.to_string(), None, None)
+        .await
+        .unwrap();
+    let back: Vec<Bytes> = stream.map(|c| c.unwrap()).collect().await;
+    assert_eq!(back.concat(), small);
+    faults.tear_puts(1);
+    assert!(s
+        .upload(text_header("12345BG0000006"), chunks(b"Noch ein Brief"))
+        .await
+        .is_err());
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(s.collect_garbage().await.unwrap().blobs_deleted, 1);
+}
+
+#[tokio::test]
+async fn reads_under_faults_fail_with_unavailable_or_data_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, faults) = faulty_store(dir.path(), |_| {});
+    new_case(&s, "12345BG0000007").await;
+    let doc = s
+        .upload(text_header("12345BG0000007"), chunks(b"Bescheid vom Amt"))
+        .await
+        .unwrap();
+    let id = doc.document_id.to_string();
+    let read = |s: Store, id: String| async move {
+        let (_, stream) = s.download(&id, None, None).await?;
+        let parts: Vec<crate::Result<Bytes>> = stream.collect().await;
+        parts.into_iter().collect::<crate::Result<Vec<Bytes>>>()
+    };
+    faults.fail_gets(1);
+    assert_eq!(
+        read(s.clone(), id.clone()).await.unwrap_err().code(),
+        ErrorCode::Unavailable
+    );
+    faults.corrupt_gets(1);
+    assert_eq!(
+        read(s.clone(), id.clone()).await.unwrap_err().code(),
+        ErrorCode::DataLoss
+    );
+    // Slow storage is slow, not wrong.
+    faults.set_latency(Duration::from_millis(30));
+    assert_eq!(
+        read(s.clone(), id.clone()).await.unwrap().concat(),
+        b"Bescheid vom Amt"
+    );
+}
+
+#[tokio::test]
+async fn uploads_beyond_capacity_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |c| c.limits.max_concurrent_uploads = 1);
+    new_case(&s, "12345BG0000008").await;
+    // One upload whose stream does not end yet.
+    let (tx, rx) = futures::channel::mpsc::unbounded::<crate::Result<Bytes>>();
+    let first = tokio::spawn({
+        let s = s.clone();
+        async move { s.upload(text_header("12345BG0000008"), rx).await }
+    });
+    tx.unbounded_send(Ok(Bytes::from_static(b"Teil eins ")))
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let err = s
+        .upload(text_header("12345BG0000008"), chunks(b"zweiter Brief"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ResourceExhausted);
+    assert!(err.to_string().contains("busy"), "{err}");
+    drop(tx);
+    first.await.unwrap().unwrap();
+    // Capacity is back.
+    s.upload(text_header("12345BG0000008"), chunks(b"zweiter Brief"))
+        .await
+        .unwrap();
 }

@@ -155,7 +155,12 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn step(&mut self, pos: usize, state: regex_automata::util::primitives::StateID, corrections: u8) {
+    fn step(
+        &mut self,
+        pos: usize,
+        state: regex_automata::util::primitives::StateID,
+        corrections: u8,
+    ) {
         let dfa = &self.pattern.dfa;
         let next = self.chars.get(pos).copied();
         // A number may end here if the next character does not continue a word.
@@ -300,7 +305,10 @@ mod tests {
             ["12345BG0012345"]
         );
         assert_eq!(found("BG-Nummer 12345 BG 0012345"), ["12345BG0012345"]);
-        assert_eq!(found("Nr. 12345-bg-001/2345 bitte angeben"), ["12345BG0012345"]);
+        assert_eq!(
+            found("Nr. 12345-bg-001/2345 bitte angeben"),
+            ["12345BG0012345"]
+        );
         // OCR confusions: O for 0, l for 1, S for 5.
         let f = CaseNumberPattern::default().find_in_text("Az l2345BGOO12345");
         assert_eq!(f.len(), 1);
