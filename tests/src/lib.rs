@@ -9,24 +9,30 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use tonic::transport::Channel;
 
-/// The `akte` binary next to the test executables (built with
-/// `cargo build --bin akte`); `AKTE_BIN` overrides.
+/// The `akte` binary of the same build as the running test or benchmark
+/// (built with `cargo build --bin akte`); `AKTE_BIN` overrides.
 pub fn akte_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("AKTE_BIN") {
         return PathBuf::from(p);
     }
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> -> target/<profile>/akte
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    let bin = profile_dir.join("akte");
-    assert!(
-        bin.exists(),
-        "{} is missing: build it first with `cargo build --bin akte`",
-        bin.display()
-    );
+    let exe = std::env::current_exe().expect("executable path");
+    // target/<profile>/deps/<test> or target/<profile>/<bench> -> target/<profile>/akte
+    let candidates: Vec<PathBuf> = exe
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|d| d.join("akte"))
+        .collect();
+    let bin = candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "{} is missing: build it first with `cargo build --bin akte`",
+                candidates.last().map_or_else(String::new, |p| p.display().to_string())
+            )
+        });
     bin
 }
 
