@@ -30,7 +30,9 @@ pub fn akte_bin() -> PathBuf {
         .unwrap_or_else(|| {
             panic!(
                 "{} is missing: build it first with `cargo build --bin akte`",
-                candidates.last().map_or_else(String::new, |p| p.display().to_string())
+                candidates
+                    .last()
+                    .map_or_else(String::new, |p| p.display().to_string())
             )
         });
     bin

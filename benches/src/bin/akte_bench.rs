@@ -90,10 +90,31 @@ fn scan(rng: &mut StdRng, len: usize) -> Vec<u8> {
 }
 
 const WORDS: &[&str] = &[
-    "der", "die", "und", "Antrag", "Bescheid", "Leistungen", "Bedarfsgemeinschaft", "Miete",
-    "Heizkosten", "Einkommen", "Nachweis", "Arbeitgeber", "Weiterbewilligung", "Kindergeld",
-    "Unterhalt", "Wohnung", "Vermieter", "Widerspruch", "Eingliederung", "Jobcenter", "bitte",
-    "Unterlagen", "Kontoauszüge", "Mitwirkung", "Frist",
+    "der",
+    "die",
+    "und",
+    "Antrag",
+    "Bescheid",
+    "Leistungen",
+    "Bedarfsgemeinschaft",
+    "Miete",
+    "Heizkosten",
+    "Einkommen",
+    "Nachweis",
+    "Arbeitgeber",
+    "Weiterbewilligung",
+    "Kindergeld",
+    "Unterhalt",
+    "Wohnung",
+    "Vermieter",
+    "Widerspruch",
+    "Eingliederung",
+    "Jobcenter",
+    "bitte",
+    "Unterlagen",
+    "Kontoauszüge",
+    "Mitwirkung",
+    "Frist",
 ];
 
 fn german_letter(rng: &mut StdRng) -> Vec<u8> {
@@ -216,7 +237,12 @@ async fn connect(addr: &str) -> anyhow::Result<Clients> {
     })
 }
 
-async fn upload(c: &mut Clients, case: &str, media: &str, data: Vec<u8>) -> anyhow::Result<pb::Document> {
+async fn upload(
+    c: &mut Clients,
+    case: &str,
+    media: &str,
+    data: Vec<u8>,
+) -> anyhow::Result<pb::Document> {
     let header = pb::DocumentHeader {
         case_number: case.into(),
         media_type: media.into(),
@@ -232,7 +258,9 @@ async fn upload(c: &mut Clients, case: &str, media: &str, data: Vec<u8>) -> anyh
     while off < data.len() {
         let end = (off + 1024 * 1024).min(data.len());
         msgs.push(pb::UploadDocumentRequest {
-            payload: Some(pb::upload_document_request::Payload::Chunk(data.slice(off..end))),
+            payload: Some(pb::upload_document_request::Payload::Chunk(
+                data.slice(off..end),
+            )),
         });
         off = end;
     }
@@ -272,7 +300,13 @@ struct Run {
 }
 
 /// Runs `op` `count` times spread over `clients` concurrent clients.
-async fn drive<F, Fut>(c: &Clients, pid: Option<u32>, clients: usize, count: usize, op: F) -> anyhow::Result<Run>
+async fn drive<F, Fut>(
+    c: &Clients,
+    pid: Option<u32>,
+    clients: usize,
+    count: usize,
+    op: F,
+) -> anyhow::Result<Run>
 where
     F: Fn(Clients, usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<usize>> + Send,
@@ -379,7 +413,11 @@ async fn main() -> anyhow::Result<()> {
 
     if want("ingest") {
         for clients in [1, 8, 32] {
-            let count = if clients == 1 { args.count / 4 } else { args.count };
+            let count = if clients == 1 {
+                args.count / 4
+            } else {
+                args.count
+            };
             let case = Arc::clone(&case);
             let r = drive(&c, pid, clients, count, move |mut c, i| {
                 let case = Arc::clone(&case);
@@ -436,7 +474,11 @@ async fn main() -> anyhow::Result<()> {
         let mut rng = StdRng::seed_from_u64(99);
         let mut cl = c.clone();
         for _ in 0..64 {
-            ids.push(upload(&mut cl, &case, "image/tiff", scan(&mut rng, 200 * KB)).await?.document_id);
+            ids.push(
+                upload(&mut cl, &case, "image/tiff", scan(&mut rng, 200 * KB))
+                    .await?
+                    .document_id,
+            );
         }
     }
     if want("lookup") {
@@ -453,7 +495,10 @@ async fn main() -> anyhow::Result<()> {
             }
         })
         .await?;
-        println!("{}", row("case lookup by number", 32, &r, "target p99 ≤ 2 ms", "-"));
+        println!(
+            "{}",
+            row("case lookup by number", 32, &r, "target p99 ≤ 2 ms", "-")
+        );
     }
     if want("download") {
         let ids = Arc::new(ids.clone());
@@ -462,7 +507,16 @@ async fn main() -> anyhow::Result<()> {
             async move { download(&mut c, &ids[i % ids.len()]).await }
         })
         .await?;
-        println!("{}", row("download 200 KB, verified", 32, &r, "target p99 ≤ 10 ms", "-"));
+        println!(
+            "{}",
+            row(
+                "download 200 KB, verified",
+                32,
+                &r,
+                "target p99 ≤ 10 ms",
+                "-"
+            )
+        );
     }
     if want("mix") {
         let ids = Arc::new(ids.clone());
@@ -476,7 +530,9 @@ async fn main() -> anyhow::Result<()> {
                 if pick < 0.25 {
                     // A scanned letter: 1–4 pages of 50 KB–1.2 MB.
                     let pages = rng.random_range(1..=4);
-                    let size: usize = (0..pages).map(|_| rng.random_range(50 * KB..1200 * KB)).sum();
+                    let size: usize = (0..pages)
+                        .map(|_| rng.random_range(50 * KB..1200 * KB))
+                        .sum();
                     upload(&mut c, &case, "image/tiff", scan(&mut rng, size)).await?;
                     Ok(size)
                 } else if pick < 0.4 {

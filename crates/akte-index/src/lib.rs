@@ -235,6 +235,32 @@ impl SearchIndex {
         Ok(Some(PageMatcher { generator }))
     }
 
+    /// One word as a bare Tantivy term query on the text (analysed as
+    /// indexed; no query parsing, filters, stored fields or snippets): the
+    /// least a search can cost, a baseline for benchmarks. Returns the number
+    /// of matching documents.
+    pub fn raw_term_search(&self, word: &str, limit: usize) -> Result<usize> {
+        let mut analyzer = self
+            .index
+            .tokenizers()
+            .get(GERMAN)
+            .ok_or_else(|| IndexError::BadQuery("no German analyzer".into()))?;
+        let mut stream = analyzer.token_stream(word);
+        let Some(token) = stream.next().map(|t| t.text.clone()) else {
+            return Ok(0);
+        };
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.body, &token),
+            IndexRecordOption::Basic,
+        );
+        let searcher = self.reader.searcher();
+        let (_top, total) = searcher.search(
+            &query,
+            &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
+        )?;
+        Ok(total)
+    }
+
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();

@@ -3,8 +3,8 @@
 use std::pin::Pin;
 
 use akte_core::{CoreError, NewCase, SearchRequest, Store, UploadHeader};
+use akte_proto::upload;
 use akte_proto::v1 as pb;
-use akte_proto::v1::upload_document_request::Payload as UploadPayload;
 use akte_types::{AccessAction, AccessRecord};
 use futures::stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
@@ -143,22 +143,8 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             .cloned()
             .unwrap_or_default();
         let mut stream = request.into_inner();
-        let first = stream.message().await?.ok_or_else(|| {
-            Status::invalid_argument("empty upload: the first message must carry the header")
-        })?;
-        let header = match first.payload {
-            Some(UploadPayload::Header(h)) => h,
-            Some(UploadPayload::Chunk(_)) => {
-                return Err(Status::invalid_argument(
-                    "header missing: the first message must carry the header, not a chunk",
-                ))
-            }
-            None => {
-                return Err(Status::invalid_argument(
-                    "the first message carries neither header nor chunk",
-                ))
-            }
-        };
+        let first = stream.message().await?;
+        let header = upload::header(first).map_err(|e| Status::invalid_argument(e.to_string()))?;
         let received_at = header
             .received_at
             .as_ref()
@@ -169,17 +155,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
             .map(convert::transfer_note_in)
             .transpose()?;
         let chunks = stream.map(|msg| match msg {
-            Ok(pb::UploadDocumentRequest {
-                payload: Some(UploadPayload::Chunk(bytes)),
-            }) => Ok(bytes),
-            Ok(pb::UploadDocumentRequest {
-                payload: Some(UploadPayload::Header(_)),
-            }) => Err(CoreError::InvalidArgument(
-                "header sent twice: only the first message may carry the header".into(),
-            )),
-            Ok(pb::UploadDocumentRequest { payload: None }) => Err(CoreError::InvalidArgument(
-                "a message carries neither header nor chunk".into(),
-            )),
+            Ok(msg) => upload::chunk(msg).map_err(|e| CoreError::InvalidArgument(e.to_string())),
             Err(status) => Err(match status.code() {
                 tonic::Code::OutOfRange | tonic::Code::ResourceExhausted => {
                     CoreError::ResourceExhausted(format!(
