@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use akte_benches::percentile;
 use akte_core::{Config, NewCase, SearchRequest, Store, UploadHeader};
 use akte_index::{IndexDoc, SearchIndex, SearchQuery};
 use bytes::Bytes;
@@ -41,11 +42,6 @@ fn letter(i: usize) -> String {
     // A word unique to this letter, to search for.
     text.push_str(&format!("\nMarke{i}x\n"));
     text
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
 }
 
 fn ms(d: Duration) -> String {

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use akte_benches::{millis, percentile, rss_bytes};
 use akte_proto::v1 as pb;
 use akte_proto::v1::case_service_client::CaseServiceClient;
 use akte_proto::v1::document_service_client::DocumentServiceClient;
@@ -55,16 +56,8 @@ struct Args {
 const KB: usize = 1000;
 const MB: usize = 1000 * 1000;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
 fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1000.0)
+    format!("{:.2}", millis(d))
 }
 
 /// 32 MB of random bytes, made once: documents are cut from it, so that the
@@ -206,17 +199,8 @@ fn proc_usage(pid: u32) -> Option<(f64, u64)> {
     let fields: Vec<&str> = after.split_whitespace().collect();
     // Fields 14 and 15 of stat (utime, stime), counted after the name.
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss_kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
     // Clock ticks are 100 per second on Linux.
-    Some((ticks / 100.0, rss_kb * 1024))
+    Some((ticks / 100.0, rss_bytes(&pid.to_string())?))
 }
 
 #[derive(Clone)]

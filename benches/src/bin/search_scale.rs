@@ -11,6 +11,7 @@
 
 use std::time::{Duration, Instant};
 
+use akte_benches::{millis, percentile, rss_bytes};
 use akte_index::{IndexDoc, SearchIndex, SearchQuery};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -119,20 +120,12 @@ fn document(rng: &mut StdRng, i: usize) -> IndexDoc {
 }
 
 fn rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
+    rss_bytes("self").unwrap_or(0) / (1024 * 1024)
 }
 
 fn pct(v: &mut [Duration], p: f64) -> f64 {
     v.sort();
-    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
-    v[i.min(v.len() - 1)].as_secs_f64() * 1000.0
+    millis(percentile(v, p))
 }
 
 fn main() -> anyhow::Result<()> {

@@ -63,6 +63,31 @@ pub struct DocumentPage {
     pub next_page_token: String,
 }
 
+impl DocumentPage {
+    /// A page of `size` from up to `size + 1` documents read; the token is
+    /// the last document shown if there are more.
+    fn of(mut documents: Vec<Document>, size: usize) -> Self {
+        let more = documents.len() > size;
+        documents.truncate(size);
+        let next_page_token = match documents.last() {
+            Some(d) if more => d.document_id.to_string(),
+            _ => String::new(),
+        };
+        Self {
+            documents,
+            next_page_token,
+        }
+    }
+}
+
+/// The document a page token names (the last one of the previous page).
+fn document_token(token: &str) -> Result<Option<DocumentId>> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    token.parse().map(Some).map_err(|_| bad_token())
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct SearchRequest {
     pub query: String,
@@ -678,27 +703,14 @@ impl Store {
                 ))
             }
         };
-        let after = if token.is_empty() {
-            None
-        } else {
-            Some(token.parse::<DocumentId>().map_err(|_| bad_token())?)
-        };
+        let after = document_token(token)?;
         let size = page_size(size);
         let case_id = case.case.case_id;
         self.blocking(move |inner| {
-            let mut documents = inner
+            let documents = inner
                 .catalog
                 .list_case_documents(case_id, after, size + 1)?;
-            let more = documents.len() > size;
-            documents.truncate(size);
-            let next_page_token = match documents.last() {
-                Some(d) if more => d.document_id.to_string(),
-                _ => String::new(),
-            };
-            Ok(DocumentPage {
-                documents,
-                next_page_token,
-            })
+            Ok(DocumentPage::of(documents, size))
         })
         .await
     }
@@ -710,24 +722,11 @@ impl Store {
             return Err(CoreError::InvalidArgument("site is required".into()));
         }
         check_len("site", &site)?;
-        let after = if token.is_empty() {
-            None
-        } else {
-            Some(token.parse::<DocumentId>().map_err(|_| bad_token())?)
-        };
+        let after = document_token(token)?;
         let size = page_size(size);
         self.blocking(move |inner| {
-            let mut documents = inner.catalog.list_inbox(&site, after, size + 1)?;
-            let more = documents.len() > size;
-            documents.truncate(size);
-            let next_page_token = match documents.last() {
-                Some(d) if more => d.document_id.to_string(),
-                _ => String::new(),
-            };
-            Ok(DocumentPage {
-                documents,
-                next_page_token,
-            })
+            let documents = inner.catalog.list_inbox(&site, after, size + 1)?;
+            Ok(DocumentPage::of(documents, size))
         })
         .await
     }
