@@ -48,8 +48,39 @@ pub enum CoreError {
     Internal(String),
 }
 
+/// Whether an error (or one of its sources) is a full disk.
+fn is_disk_full(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(28) {
+                return true;
+            }
+        }
+        if e.to_string().contains("No space left on device") {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
 impl CoreError {
+    /// The server's own disk (data directory) is full: the request may
+    /// succeed once space is freed.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Self::Blob(e) => is_disk_full(e),
+            Self::Catalog(e) => is_disk_full(e),
+            Self::Index(e) => is_disk_full(e),
+            _ => false,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
+        if self.is_disk_full() {
+            return ErrorCode::ResourceExhausted;
+        }
         match self {
             Self::InvalidArgument(_) => ErrorCode::InvalidArgument,
             Self::NotFound(_) => ErrorCode::NotFound,
@@ -79,6 +110,9 @@ impl CoreError {
     /// What a client may be shown: the message for errors about its request,
     /// a generic text for internal ones (which are logged in full).
     pub fn client_message(&self) -> String {
+        if self.is_disk_full() {
+            return "the server's disk is full; retry later".to_owned();
+        }
         match self.code() {
             ErrorCode::Internal => "internal error".to_owned(),
             ErrorCode::Unavailable => "storage is temporarily unavailable; retry later".to_owned(),

@@ -33,6 +33,18 @@ pub enum IndexError {
     Io(#[from] std::io::Error),
 }
 
+/// Errors Tantivy raises only when it runs a query (e.g. `field:*` for a
+/// field that does not exist) are the query's fault.
+fn query_error(e: tantivy::TantivyError) -> IndexError {
+    use tantivy::TantivyError as T;
+    match e {
+        T::FieldNotFound(_) | T::InvalidArgument(_) | T::SchemaError(_) => {
+            IndexError::BadQuery(e.to_string())
+        }
+        e => IndexError::Tantivy(e),
+    }
+}
+
 /// One document as the index sees it.
 #[derive(Clone, Debug, Default)]
 pub struct IndexDoc {
@@ -229,7 +241,8 @@ impl SearchIndex {
             return Ok(None);
         };
         let searcher = self.reader.searcher();
-        let mut generator = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
+        let mut generator =
+            SnippetGenerator::create(&searcher, &*query, self.fields.body).map_err(query_error)?;
         // One fragment per page: every match of the page is highlighted.
         generator.set_max_num_chars(16 * 1024 * 1024);
         Ok(Some(PageMatcher { generator }))
@@ -301,18 +314,21 @@ impl SearchIndex {
 
         let searcher = self.reader.searcher();
         let limit = q.limit.max(1);
-        let (top, total) = searcher.search(
-            &query,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(q.offset)
-                    .order_by_score(),
-                Count,
-            ),
-        )?;
+        let (top, total) = searcher
+            .search(
+                &query,
+                &(
+                    TopDocs::with_limit(limit)
+                        .and_offset(q.offset)
+                        .order_by_score(),
+                    Count,
+                ),
+            )
+            .map_err(query_error)?;
         let snippets = match &text_query {
             Some(tq) => {
-                let mut g = SnippetGenerator::create(&searcher, &**tq, f.body)?;
+                let mut g =
+                    SnippetGenerator::create(&searcher, &**tq, f.body).map_err(query_error)?;
                 g.set_max_num_chars(240);
                 Some(g)
             }

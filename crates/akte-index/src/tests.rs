@@ -216,3 +216,30 @@ fn not_keyword_becomes_exclusion_outside_quotes() {
     );
     assert_eq!(crate::normalize_not("KNOT NOTx"), "KNOT NOTx");
 }
+
+/// Inputs found by fuzzing (fuzz/fuzz_targets/search_query.rs): each must be
+/// a result or a query error, never an internal error or a panic.
+#[test]
+fn fuzz_found_queries_are_errors_or_results_not_panics() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[IndexDoc {
+            document_id: "d1".into(),
+            body: "Die Beschäftigten".into(),
+            ..IndexDoc::default()
+        }])
+        .unwrap();
+    index.commit().unwrap();
+    for text in ["ae:*"] {
+        let q = SearchQuery {
+            text: text.into(),
+            limit: 10,
+            ..SearchQuery::default()
+        };
+        match index.search(&q) {
+            Ok(_) | Err(IndexError::BadQuery(_)) => {}
+            Err(e) => panic!("{text:?}: {e}"),
+        }
+        let _ = index.page_matcher(&q);
+    }
+}
