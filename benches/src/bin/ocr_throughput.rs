@@ -10,7 +10,8 @@
 //! (hash, fsync, catalog), reading the blob back and verifying it, bound
 //! checks, recognition, routing, and indexing.
 //!
-//! Usage: cargo run --release -p akte-benches --bin ocr-throughput [-- PAGES]
+//! Usage: cargo run --release -p akte-benches --bin ocr-throughput [-- PAGES [--case]]
+//! (`--case`: into a named case, without routing and its QR code search).
 //! Prints a Markdown table for BENCHMARKS.md.
 
 use std::process::Command;
@@ -32,8 +33,15 @@ const LINES: &[&str] = &[
     "Erika Mustermann",
 ];
 
+/// One word per page, long and plain enough that OCR reads it exactly.
+const MARKERS: &[&str] = &[
+    "Apfelbaum", "Birnenkorb", "Kirschgarten", "Pflaumenmus", "Quittengelee", "Zitronenfalter",
+    "Orangensaft", "Bananenschale", "Erdbeerfeld", "Himbeerstrauch", "Johannisbeere", "Stachelbeere",
+    "Holunderbluete", "Walnusskern", "Haselnussstrauch", "Kastanienallee",
+];
+
 fn page(i: usize) -> Vec<u8> {
-    let marker = format!("Vorgang Kennwort{i}x");
+    let marker = format!("Vorgang {}", MARKERS[i % MARKERS.len()]);
     let mut lines: Vec<&str> = LINES.to_vec();
     lines.insert(1, &marker);
     akte_extract::fixtures::letter_png(&lines, 300)
@@ -49,7 +57,10 @@ async fn main() -> anyhow::Result<()> {
         .nth(1)
         .map(|s| s.parse())
         .transpose()?
-        .unwrap_or(10);
+        .unwrap_or(10)
+        .min(MARKERS.len());
+    // `--case`: upload into a case, so no routing (and no QR code search).
+    let into_case = std::env::args().any(|a| a == "--case");
     let pages: Vec<Vec<u8>> = (0..n).map(page).collect();
     let dir = tempfile::tempdir()?;
 
@@ -98,6 +109,11 @@ async fn main() -> anyhow::Result<()> {
     let mut ack = Duration::ZERO;
     for (i, p) in pages.iter().enumerate() {
         let header = UploadHeader {
+            case_number: if into_case {
+                "12345BG0000001".into()
+            } else {
+                String::new()
+            },
             site: "Nord".into(),
             media_type: "image/png".into(),
             filename: format!("page{i}.png"),
@@ -114,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
         loop {
             let found = store
                 .search(SearchRequest {
-                    query: format!("Kennwort{i}x"),
+                    query: MARKERS[i].to_owned(),
                     limit: 1,
                     ..SearchRequest::default()
                 })
