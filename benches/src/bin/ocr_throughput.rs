@@ -35,9 +35,22 @@ const LINES: &[&str] = &[
 
 /// One word per page, long and plain enough that OCR reads it exactly.
 const MARKERS: &[&str] = &[
-    "Apfelbaum", "Birnenkorb", "Kirschgarten", "Pflaumenmus", "Quittengelee", "Zitronenfalter",
-    "Orangensaft", "Bananenschale", "Erdbeerfeld", "Himbeerstrauch", "Johannisbeere", "Stachelbeere",
-    "Holunderbluete", "Walnusskern", "Haselnussstrauch", "Kastanienallee",
+    "Apfelbaum",
+    "Birnenkorb",
+    "Kirschgarten",
+    "Pflaumenmus",
+    "Quittengelee",
+    "Zitronenfalter",
+    "Orangensaft",
+    "Bananenschale",
+    "Erdbeerfeld",
+    "Himbeerstrauch",
+    "Johannisbeere",
+    "Stachelbeere",
+    "Holunderbluete",
+    "Walnusskern",
+    "Haselnussstrauch",
+    "Kastanienallee",
 ];
 
 fn page(i: usize) -> Vec<u8> {
