@@ -139,11 +139,11 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         ack = ack.max(t.elapsed());
     }
-    for i in 0..n {
+    for (i, marker) in MARKERS.iter().enumerate().take(n) {
         loop {
             let found = store
                 .search(SearchRequest {
-                    query: MARKERS[i].to_owned(),
+                    query: (*marker).to_owned(),
                     limit: 1,
                     ..SearchRequest::default()
                 })

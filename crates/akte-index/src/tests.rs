@@ -230,7 +230,7 @@ fn fuzz_found_queries_are_errors_or_results_not_panics() {
         }])
         .unwrap();
     index.commit().unwrap();
-    for text in ["ae:*"] {
+    for text in ["ae:*", "unbekannt:Wort"] {
         let q = SearchQuery {
             text: text.into(),
             limit: 10,
