@@ -7,12 +7,12 @@
 //! (storage unreachable, tesseract gone) puts the document back in the queue.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::time::Duration;
 
 use akte_catalog::{DocUpdate, Queue, QueueEntry};
 use akte_types::{Document, DocumentText, IndexState};
 use futures::TryStreamExt;
+use tokio::io::AsyncWriteExt;
 
 use crate::{CoreError, ErrorCode, Result, Store};
 
@@ -244,24 +244,24 @@ impl Store {
             Err(e) => return classify(CoreError::from(e)).map(Err),
         };
         let staging = self.inner.blobs.staging_dir().to_path_buf();
-        let mut file = tempfile::Builder::new()
+        let file = tempfile::Builder::new()
             .prefix("akte-ocr")
             .tempfile_in(&staging)
             .map_err(|e| {
                 CoreError::Internal(format!("scratch file in {}: {e}", staging.display()))
             })?;
+        let scratch = |e: std::io::Error| CoreError::Internal(format!("scratch file: {e}"));
+        // Written through tokio: the executor's threads do not wait for the disk.
+        let mut out = tokio::fs::File::from_std(file.reopen().map_err(scratch)?);
         let mut stream = stream.map_err(CoreError::from);
         loop {
             match stream.try_next().await {
-                Ok(Some(chunk)) => file
-                    .write_all(&chunk)
-                    .map_err(|e| CoreError::Internal(format!("scratch file: {e}")))?,
+                Ok(Some(chunk)) => out.write_all(&chunk).await.map_err(scratch)?,
                 Ok(None) => break,
                 Err(e) => return classify(e).map(Err),
             }
         }
-        file.flush()
-            .map_err(|e| CoreError::Internal(format!("scratch file: {e}")))?;
+        out.flush().await.map_err(scratch)?;
         Ok(Ok(file))
     }
 }
