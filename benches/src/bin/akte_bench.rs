@@ -427,6 +427,33 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
+    if want("sizes") {
+        // One client: how the acknowledgement time grows with the size.
+        for size in [KB, 16 * KB, 64 * KB, 200 * KB, MB, 4 * MB] {
+            let case = Arc::clone(&case);
+            let count = (args.count / 10).max(20);
+            let r = drive(&c, pid, 1, count, move |mut c, i| {
+                let case = Arc::clone(&case);
+                async move {
+                    let mut rng = StdRng::seed_from_u64(i as u64 ^ 0x512e);
+                    let data = scan(&mut rng, size);
+                    upload(&mut c, &case, "image/tiff", data).await?;
+                    Ok(size)
+                }
+            })
+            .await?;
+            println!(
+                "{}",
+                row(
+                    &format!("ingest {} KB, one client", size / KB),
+                    1,
+                    &r,
+                    "-",
+                    "-"
+                )
+            );
+        }
+    }
     if want("large") {
         let case = Arc::clone(&case);
         let r = drive(&c, pid, 2, (args.count / 200).max(6), move |mut c, i| {

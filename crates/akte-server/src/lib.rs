@@ -51,9 +51,11 @@ pub async fn serve(
 
     let local: SocketAddr = listener.local_addr()?;
     tracing::info!(address = %local, data_dir = %store.data_dir().display(), "akte serving");
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    // Without TCP_NODELAY on accepted connections, every request whose
+    // body spans several segments waits for the peer's delayed ACK (40 ms).
+    // The server builder's own setting does not apply to a given listener.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let result = tonic::transport::Server::builder()
-        .tcp_nodelay(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .layer(tower::util::MapRequestLayer::new(reset::watch_body))
         .add_service(health_service)
