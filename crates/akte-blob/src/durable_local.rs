@@ -44,6 +44,32 @@ impl DurableLocal {
     fn fs_path(&self, location: &Path) -> object_store::Result<PathBuf> {
         self.inner.path_to_filesystem(location)
     }
+
+    /// Makes the local file `src` the object at `location` without copying
+    /// it: `src` is synced, then renamed into place and its directory
+    /// synced. Returns `Ok(false)`, leaving `src` alone, when `src` is on
+    /// another file system (the caller copies instead).
+    pub async fn adopt_file(&self, src: &FsPath, location: &Path) -> object_store::Result<bool> {
+        let dest = self.fs_path(location)?;
+        let src = src.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            File::open(&src)
+                .and_then(|f| f.sync_all())
+                .map_err(generic)?;
+            if let Some(parent) = dest.parent() {
+                create_dirs_durably(parent).map_err(generic)?;
+            }
+            match fs::rename(&src, &dest) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => return Ok(false),
+                Err(e) => return Err(generic(e)),
+            }
+            sync_dir(dest.parent().unwrap_or(FsPath::new("/"))).map_err(generic)?;
+            Ok(true)
+        })
+        .await
+        .map_err(join_error)?
+    }
 }
 
 impl fmt::Display for DurableLocal {

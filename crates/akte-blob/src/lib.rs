@@ -31,18 +31,50 @@ pub const DEFAULT_INLINE_LIMIT: usize = 8 * 1024 * 1024;
 /// Size of the parts in which large blobs are uploaded.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
 
-/// Opens the object store named by `url`:
+/// An object store for blobs, and the local directory behind it if it is
+/// one (then staged files are renamed into place instead of copied).
+#[derive(Clone, Debug)]
+pub struct Backend {
+    store: Arc<dyn ObjectStore>,
+    local: Option<Arc<DurableLocal>>,
+}
+
+impl Backend {
+    /// The object store.
+    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
+        Arc::clone(&self.store)
+    }
+}
+
+impl From<Arc<dyn ObjectStore>> for Backend {
+    /// Any object store; staged files are copied into it.
+    fn from(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store, local: None }
+    }
+}
+
+impl From<DurableLocal> for Backend {
+    fn from(local: DurableLocal) -> Self {
+        let local = Arc::new(local);
+        Self {
+            store: Arc::clone(&local) as Arc<dyn ObjectStore>,
+            local: Some(local),
+        }
+    }
+}
+
+/// Opens the backend named by `url`:
 /// - `file:///abs/dir` or an empty URL (then `default_root`): a local
 ///   directory, written durably (fsync of file and directory);
 /// - `memory://`: in process memory, for tests;
 /// - `s3://bucket/prefix` with `options` such as `endpoint`, `region`,
 ///   `access_key_id`, `secret_access_key`, `allow_http`,
 ///   `virtual_hosted_style_request` (see object_store's `AmazonS3ConfigKey`).
-pub fn open_object_store(
+pub fn open_backend(
     url: &str,
     options: &BTreeMap<String, String>,
     default_root: &FsPath,
-) -> Result<Arc<dyn ObjectStore>> {
+) -> Result<Backend> {
     if url.is_empty() {
         return local(default_root);
     }
@@ -55,22 +87,35 @@ pub fn open_object_store(
             })?;
             local(&dir)
         }
-        "memory" => Ok(Arc::new(InMemory::new())),
+        "memory" => Ok(Backend::from(
+            Arc::new(InMemory::new()) as Arc<dyn ObjectStore>
+        )),
         _ => {
             let (store, prefix) = object_store::parse_url_opts(&parsed, options.iter())
                 .map_err(|e| BlobError::Config(format!("storage url {url:?}: {e}")))?;
             let store: Arc<dyn ObjectStore> = Arc::from(store);
             if prefix.as_ref().is_empty() {
-                Ok(store)
+                Ok(Backend::from(store))
             } else {
-                Ok(Arc::new(PrefixStore::new(store, prefix)))
+                Ok(Backend::from(
+                    Arc::new(PrefixStore::new(store, prefix)) as Arc<dyn ObjectStore>
+                ))
             }
         }
     }
 }
 
-fn local(dir: &FsPath) -> Result<Arc<dyn ObjectStore>> {
-    Ok(Arc::new(DurableLocal::open(dir)?))
+/// The object store of [`open_backend`].
+pub fn open_object_store(
+    url: &str,
+    options: &BTreeMap<String, String>,
+    default_root: &FsPath,
+) -> Result<Arc<dyn ObjectStore>> {
+    open_backend(url, options, default_root).map(|b| b.store)
+}
+
+fn local(dir: &FsPath) -> Result<Backend> {
+    Ok(Backend::from(DurableLocal::open(dir)?))
 }
 
 /// Memory that all uploads together may hold before spilling to staging.
@@ -116,6 +161,7 @@ pub const DEFAULT_MEMORY_BUDGET: u64 = 256 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
+    local: Option<Arc<DurableLocal>>,
     staging: PathBuf,
     inline_limit: usize,
     budget: Arc<MemoryBudget>,
@@ -123,8 +169,11 @@ pub struct BlobStore {
 
 impl BlobStore {
     /// `staging` is a local directory for large uploads in flight; whatever it
-    /// holds is removed here, since no upload survives a restart.
-    pub fn new(store: Arc<dyn ObjectStore>, staging: impl Into<PathBuf>) -> Result<Self> {
+    /// holds is removed here, since no upload survives a restart. When the
+    /// backend is a local directory on the same file system as `staging`,
+    /// large uploads are renamed into place rather than copied.
+    pub fn new(backend: impl Into<Backend>, staging: impl Into<PathBuf>) -> Result<Self> {
+        let Backend { store, local } = backend.into();
         let staging = staging.into();
         if staging.exists() {
             std::fs::remove_dir_all(&staging)?;
@@ -132,6 +181,7 @@ impl BlobStore {
         std::fs::create_dir_all(&staging)?;
         Ok(Self {
             store,
+            local,
             staging,
             inline_limit: DEFAULT_INLINE_LIMIT,
             budget: Arc::new(MemoryBudget {
@@ -220,6 +270,15 @@ impl BlobStore {
             Content::File(spill) => {
                 if self.existing_is_sound(&key, staged).await? {
                     return Ok(false);
+                }
+                if let Some(local) = &self.local {
+                    if local
+                        .adopt_file(&spill.path, &key)
+                        .await
+                        .map_err(BlobError::store("rename"))?
+                    {
+                        return Ok(true);
+                    }
                 }
                 self.upload_file(&key, &spill.path).await?;
                 Ok(true)
@@ -591,10 +650,13 @@ mod tests {
     #[tokio::test]
     async fn uploads_share_a_memory_budget_and_spill_beyond_it() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::new(Arc::new(object_store::memory::InMemory::new()), dir.path())
-            .unwrap()
-            .with_inline_limit(1000)
-            .with_memory_budget(1500);
+        let store = BlobStore::new(
+            Arc::new(object_store::memory::InMemory::new()) as Arc<dyn ObjectStore>,
+            dir.path(),
+        )
+        .unwrap()
+        .with_inline_limit(1000)
+        .with_memory_budget(1500);
         let mut a = store.writer(1 << 20);
         a.write(&[1; 800]).await.unwrap();
         assert_eq!(store.memory_in_use(), 800);

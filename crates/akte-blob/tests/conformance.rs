@@ -5,15 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use akte_blob::testing::{noise, Moto};
-use akte_blob::{open_object_store, BlobError, BlobStore};
+use akte_blob::{open_backend, open_object_store, Backend, BlobError, BlobStore};
 use akte_types::ContentHash;
 use bytes::Bytes;
 use futures::StreamExt;
 use object_store::path::Path as ObjPath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStoreExt, PutPayload};
 
 async fn stage(store: &BlobStore, data: &[u8], chunk: usize) -> akte_blob::StagedBlob {
     let mut w = store.writer(u64::MAX);
@@ -51,9 +50,10 @@ fn staging_is_empty(store: &BlobStore) -> bool {
 }
 
 /// The suite: every backend must pass all of it.
-async fn conformance(object_store: Arc<dyn ObjectStore>, staging: &Path) {
+async fn conformance(backend: Backend, staging: &Path) {
+    let object_store = backend.object_store();
     // Small inline limit so that the spill-to-file path and multipart are used.
-    let store = BlobStore::new(object_store.clone(), staging)
+    let store = BlobStore::new(backend, staging)
         .unwrap()
         .with_inline_limit(64 * 1024);
 
@@ -204,14 +204,14 @@ async fn conformance(object_store: Arc<dyn ObjectStore>, staging: &Path) {
 #[tokio::test]
 async fn memory_backend() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_object_store("memory://", &BTreeMap::new(), dir.path()).unwrap();
+    let store = open_backend("memory://", &BTreeMap::new(), dir.path()).unwrap();
     conformance(store, &dir.path().join("staging")).await;
 }
 
 #[tokio::test]
 async fn local_backend() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_object_store("", &BTreeMap::new(), &dir.path().join("objects")).unwrap();
+    let store = open_backend("", &BTreeMap::new(), &dir.path().join("objects")).unwrap();
     conformance(store, &dir.path().join("staging")).await;
     // No temporary files remain beside the blobs.
     let mut stack = vec![dir.path().join("objects")];
@@ -231,11 +231,76 @@ async fn local_backend() {
     }
 }
 
+/// The inode of the only file in `dir`.
+fn only_file_inode(dir: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let files: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].as_ref().unwrap().metadata().unwrap().ino()
+}
+
+fn blob_path(root: &Path, hash: ContentHash) -> std::path::PathBuf {
+    root.join(hash.object_key())
+}
+
+#[tokio::test]
+async fn local_backend_renames_large_uploads_into_place() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("objects");
+    let backend = open_backend("", &BTreeMap::new(), &root).unwrap();
+    let store = BlobStore::new(backend, dir.path().join("staging"))
+        .unwrap()
+        .with_inline_limit(64 * 1024);
+    let data = noise(300_000, 5);
+    let staged = stage(&store, &data, 50_000).await;
+    let staged_inode = only_file_inode(store.staging_dir());
+    assert!(store.commit(&staged).await.unwrap());
+    let path = blob_path(&root, staged.hash());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().ino(),
+        staged_inode,
+        "the staged file itself became the blob"
+    );
+    drop(staged);
+    assert!(staging_is_empty(&store));
+    assert_eq!(
+        read(&store, ContentHash::of(&data), 300_000, None)
+            .await
+            .unwrap(),
+        data
+    );
+    // The same content again: deduplicated, its staging file removed.
+    let again = stage(&store, &data, 70_000).await;
+    assert!(!store.commit(&again).await.unwrap());
+    drop(again);
+    assert!(staging_is_empty(&store));
+    assert_eq!(std::fs::metadata(&path).unwrap().ino(), staged_inode);
+}
+
+#[tokio::test]
+async fn local_backend_copies_from_staging_on_another_file_system() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    // /dev/shm is a tmpfs on Linux: another file system than the temp dir.
+    let Ok(shm) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("no /dev/shm: skipped");
+        return;
+    };
+    let dev = |p: &Path| std::fs::metadata(p).unwrap().dev();
+    if dev(dir.path()) == dev(shm.path()) {
+        eprintln!("/dev/shm is on the same file system: skipped");
+        return;
+    }
+    let backend = open_backend("", &BTreeMap::new(), &dir.path().join("objects")).unwrap();
+    conformance(backend, &shm.path().join("staging")).await;
+}
+
 #[tokio::test]
 async fn local_backend_by_file_url() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("file://{}", dir.path().join("blobs-here").display());
-    let store = open_object_store(&url, &BTreeMap::new(), Path::new("/nonexistent")).unwrap();
+    let store = open_backend(&url, &BTreeMap::new(), Path::new("/nonexistent")).unwrap();
     conformance(store, &dir.path().join("staging")).await;
     assert!(dir.path().join("blobs-here/blobs/sha256").is_dir());
 }
@@ -245,7 +310,7 @@ async fn s3_backend() {
     let moto = Moto::start();
     moto.create_bucket("akte-test");
     let dir = tempfile::tempdir().unwrap();
-    let store = open_object_store("s3://akte-test/site-a", &moto.options(), dir.path()).unwrap();
+    let store = open_backend("s3://akte-test/site-a", &moto.options(), dir.path()).unwrap();
     conformance(store, &dir.path().join("staging")).await;
 }
 

@@ -1,7 +1,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use akte_blob::{open_object_store, BlobStore};
+use akte_blob::BlobStore;
 use akte_catalog::{Catalog, DocUpdate, Inserted, Route};
 use akte_index::{SearchIndex, SearchQuery};
 use akte_types::{
@@ -221,16 +221,16 @@ impl Store {
                 CoreError::Internal(format!("removing {}: {e}", index_dir.display()))
             })?;
         }
-        let object_store = match objects {
-            Some(o) => o,
-            None => open_object_store(
+        let backend = match objects {
+            Some(o) => akte_blob::Backend::from(o),
+            None => akte_blob::open_backend(
                 &settings.storage_url,
                 &settings.storage_options,
                 &data.join("objects"),
             )
             .map_err(|e| CoreError::Config(e.to_string()))?,
         };
-        let blobs = BlobStore::new(object_store, data.join("staging"))?
+        let blobs = BlobStore::new(backend, data.join("staging"))?
             .with_inline_limit(settings.inline_upload_bytes)
             .with_memory_budget(settings.inline_memory_bytes);
         let upload_slots = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_uploads));
