@@ -382,10 +382,14 @@ impl BlobStore {
             Err(e) => return Err(BlobError::store("get")(e)),
         };
         let range = range.unwrap_or(0..size);
-        let inner = result
-            .into_stream()
-            .map_err(BlobError::store("read"))
-            .boxed();
+        let inner = match result.payload {
+            // A local file: read in large blocks, one blocking call each
+            // (object_store's own stream takes one per 8 KiB).
+            object_store::GetResultPayload::File(file, _) => file_stream(file, result.range),
+            object_store::GetResultPayload::Stream(s) => {
+                s.map_err(BlobError::store("read")).boxed()
+            }
+        };
         let state = VerifyState {
             inner,
             hasher: Sha256::new(),
@@ -457,6 +461,48 @@ struct VerifyState {
     /// Verified: only `ready` remains to be sent.
     verified: bool,
     done: bool,
+}
+
+/// Bytes read from a local file per blocking call.
+const READ_BLOCK: u64 = 1024 * 1024;
+
+/// The bytes `range` of a local file, read in blocks of [`READ_BLOCK`].
+fn file_stream(file: std::fs::File, range: Range<u64>) -> BoxStream<'static, Result<Bytes>> {
+    let file = Arc::new(file);
+    futures::stream::try_unfold(range, move |range| {
+        let file = Arc::clone(&file);
+        async move {
+            if range.is_empty() {
+                return Ok(None);
+            }
+            let len = (range.end - range.start).min(READ_BLOCK);
+            let start = range.start;
+            let block = tokio::task::spawn_blocking(move || -> std::io::Result<Bytes> {
+                use std::os::unix::fs::FileExt;
+                // `len` is at most READ_BLOCK, which fits in usize.
+                let mut buf = vec![0u8; len as usize];
+                let mut filled = 0;
+                while filled < buf.len() {
+                    match file.read_at(&mut buf[filled..], start + filled as u64)? {
+                        0 => break,
+                        n => filled += n,
+                    }
+                }
+                buf.truncate(filled);
+                Ok(Bytes::from(buf))
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            if block.is_empty() {
+                // The file is shorter than it was said to be: the size
+                // check after the stream reports it.
+                return Ok(None);
+            }
+            let next = start + block.len() as u64..range.end;
+            Ok(Some((block, next)))
+        }
+    })
+    .boxed()
 }
 
 /// Largest chunk a read emits.
