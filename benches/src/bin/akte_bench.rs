@@ -30,7 +30,8 @@ use akte_proto::v1::document_service_client::DocumentServiceClient;
 use akte_proto::v1::search_service_client::SearchServiceClient;
 use bytes::Bytes;
 use clap::Parser;
-use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use rand::rngs::StdRng;
 use rand::{Rng, RngExt, SeedableRng};
 use sha2::{Digest, Sha256};
@@ -41,12 +42,15 @@ struct Args {
     /// A running server; without it one is started on a temporary directory.
     #[arg(long)]
     server: Option<String>,
-    /// ingest, large, lookup, download, mix or all.
+    /// ingest, sizes, large, lookup, download, mix, sweep or all.
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Operations per scenario and client count.
     #[arg(long, default_value_t = 2000)]
     count: usize,
+    /// Where the `sweep` scenario draws latency against load (PNG).
+    #[arg(long, default_value = "benches/latency-vs-load.png")]
+    plot: PathBuf,
     /// Directory for the baselines' files and the started server's data
     /// (default: a temporary directory).
     #[arg(long)]
@@ -128,6 +132,8 @@ fn german_letter(rng: &mut StdRng) -> Vec<u8> {
 struct Baselines {
     sha256_mb_s: f64,
     fsync_serial_per_s: f64,
+    fsync_serial_p50_ms: f64,
+    fsync_serial_p99_ms: f64,
     fsync_32_per_s: f64,
     disk_write_mb_s: f64,
 }
@@ -136,10 +142,13 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
-/// Write + fsync + rename + directory fsync of `n` files of `size` bytes.
-fn durable_writes(dir: &Path, n: usize, size: usize, tag: &str) -> std::io::Result<()> {
+/// Write + fsync + rename + directory fsync of `n` files of `size` bytes;
+/// the time each took.
+fn durable_writes(dir: &Path, n: usize, size: usize, tag: &str) -> std::io::Result<Vec<Duration>> {
     let data = vec![7u8; size];
+    let mut took = Vec::with_capacity(n);
     for i in 0..n {
+        let t0 = Instant::now();
         let tmp = dir.join(format!("{tag}-{i}.tmp"));
         let dst = dir.join(format!("{tag}-{i}"));
         let mut f = std::fs::File::create(&tmp)?;
@@ -147,8 +156,9 @@ fn durable_writes(dir: &Path, n: usize, size: usize, tag: &str) -> std::io::Resu
         f.sync_all()?;
         std::fs::rename(&tmp, &dst)?;
         sync_dir(dir)?;
+        took.push(t0.elapsed());
     }
-    Ok(())
+    Ok(took)
 }
 
 fn baselines(dir: &Path) -> anyhow::Result<Baselines> {
@@ -162,8 +172,9 @@ fn baselines(dir: &Path) -> anyhow::Result<Baselines> {
     std::fs::create_dir_all(&raw)?;
     let n = 300;
     let started = Instant::now();
-    durable_writes(&raw, n, 200 * KB, "serial")?;
+    let mut serial = durable_writes(&raw, n, 200 * KB, "serial")?;
     let fsync_serial_per_s = n as f64 / started.elapsed().as_secs_f64();
+    serial.sort();
     let started = Instant::now();
     std::thread::scope(|s| {
         for t in 0..32 {
@@ -185,6 +196,8 @@ fn baselines(dir: &Path) -> anyhow::Result<Baselines> {
     Ok(Baselines {
         sha256_mb_s,
         fsync_serial_per_s,
+        fsync_serial_p50_ms: millis(percentile(&serial, 0.5)),
+        fsync_serial_p99_ms: millis(percentile(&serial, 0.99)),
         fsync_32_per_s,
         disk_write_mb_s,
     })
@@ -283,12 +296,22 @@ struct Run {
     rss: Option<u64>,
 }
 
-/// Runs `op` `count` times spread over `clients` concurrent clients.
+/// How late tokio's timer may wake without it counting as latency.
+const TIMER_SLACK: Duration = Duration::from_millis(2);
+
+/// Runs `op` `count` times spread over `clients` concurrent clients, each on
+/// its own connection from `pool`. Without `rate` every client sends its next
+/// request when the last is answered (closed loop, the most the server
+/// takes). With `rate` (operations per second over all clients) requests are
+/// due on a fixed schedule, and latency counts from when a request was due,
+/// so that time spent waiting behind a slow answer is not hidden (beyond
+/// [`TIMER_SLACK`]).
 async fn drive<F, Fut>(
-    c: &Clients,
+    pool: &[Clients],
     pid: Option<u32>,
     clients: usize,
     count: usize,
+    rate: Option<f64>,
     op: F,
 ) -> anyhow::Result<Run>
 where
@@ -297,17 +320,32 @@ where
 {
     let op = Arc::new(op);
     let before = pid.and_then(proc_usage);
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     let mut tasks = Vec::new();
     for t in 0..clients {
-        let c = c.clone();
+        let c = pool[t % pool.len()].clone();
         let op = Arc::clone(&op);
         let mine = count / clients + usize::from(t < count % clients);
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(mine);
             let mut bytes = 0;
             for i in 0..mine {
-                let t0 = Instant::now();
+                let t0 = match rate {
+                    Some(rate) => {
+                        let due =
+                            started + Duration::from_secs_f64((i * clients + t) as f64 / rate);
+                        tokio::time::sleep_until(due).await;
+                        // Tokio's timer wakes up to a millisecond late; only
+                        // lateness beyond that is the server's doing.
+                        let now = tokio::time::Instant::now();
+                        if now.duration_since(due) <= TIMER_SLACK {
+                            now
+                        } else {
+                            due
+                        }
+                    }
+                    None => tokio::time::Instant::now(),
+                };
                 bytes += op(c.clone(), t * 1_000_000 + i).await?;
                 lat.push(t0.elapsed());
             }
@@ -335,6 +373,140 @@ where
         },
         rss: after.map(|a| a.1),
     })
+}
+
+/// The operations whose latency is drawn against load.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Lookup,
+    Download,
+    Ingest,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Lookup => "case lookup by number",
+            Op::Download => "download 200 KB, verified",
+            Op::Ingest => "ingest 200 KB, durable ack",
+        }
+    }
+
+    /// The p99 target of the operation, if it has one.
+    fn target_ms(self) -> Option<f64> {
+        match self {
+            Op::Lookup => Some(2.0),
+            Op::Download => Some(10.0),
+            Op::Ingest => None,
+        }
+    }
+
+    fn run(
+        self,
+        case: Arc<String>,
+        ids: Arc<Vec<String>>,
+    ) -> impl Fn(Clients, usize) -> BoxFuture<'static, anyhow::Result<usize>> + Send + Sync + 'static
+    {
+        move |mut c, i| {
+            let case = Arc::clone(&case);
+            let ids = Arc::clone(&ids);
+            async move {
+                match self {
+                    Op::Lookup => {
+                        c.cases
+                            .get_case(pb::GetCaseRequest {
+                                key: Some(pb::get_case_request::Key::CaseNumber((*case).clone())),
+                            })
+                            .await?;
+                        Ok(0)
+                    }
+                    Op::Download => download(&mut c, &ids[i % ids.len()]).await,
+                    Op::Ingest => {
+                        let mut rng = StdRng::seed_from_u64(i as u64 ^ 0x5a5a);
+                        let data = scan(&mut rng, 200 * KB);
+                        let n = data.len();
+                        upload(&mut c, &case, "image/tiff", data).await?;
+                        Ok(n)
+                    }
+                }
+            }
+            .boxed()
+        }
+    }
+}
+
+/// One measured point: offered rate (None: closed loop), achieved ops/s,
+/// p50 and p99 in milliseconds.
+struct Point {
+    offered: Option<f64>,
+    achieved: f64,
+    p50: f64,
+    p99: f64,
+}
+
+/// Draws p50 and p99 latency against achieved throughput, one panel per
+/// operation, on a log latency axis.
+fn plot(path: &Path, curves: &[(Op, Vec<Point>)]) -> anyhow::Result<()> {
+    use plotters::prelude::*;
+    const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    let bytes: &'static [u8] = Box::leak(
+        std::fs::read(FONT)
+            .map_err(|e| anyhow::anyhow!("{FONT} (Debian package fonts-dejavu-core): {e}"))?
+            .into_boxed_slice(),
+    );
+    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+        .map_err(|_| anyhow::anyhow!("{FONT} is not a usable font"))?;
+    let root = BitMapBackend::new(path, (1500, 520)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (title, panels) = root.split_vertically(40);
+    title.titled(
+        "akte: latency against load (32 clients, one connection each; 2 cores shared with the load generator)",
+        ("sans-serif", 20),
+    )?;
+    let panels = panels.split_evenly((1, curves.len()));
+    for (area, (op, points)) in panels.iter().zip(curves) {
+        let max_x = points.iter().map(|p| p.achieved).fold(1.0, f64::max) * 1.05;
+        let max_y = points.iter().map(|p| p.p99).fold(10.0, f64::max) * 1.5;
+        let mut chart = ChartBuilder::on(area)
+            .caption(op.name(), ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..max_x, (0.1..max_y).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("operations per second")
+            .y_desc("latency, ms")
+            .draw()?;
+        for (label, color, pick) in [
+            ("p50", BLUE, (|p: &Point| p.p50) as fn(&Point) -> f64),
+            ("p99", RED, |p: &Point| p.p99),
+        ] {
+            let series: Vec<(f64, f64)> = points.iter().map(|p| (p.achieved, pick(p))).collect();
+            chart
+                .draw_series(LineSeries::new(series.clone(), color.stroke_width(2)))?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+            chart.draw_series(series.iter().map(|&xy| Circle::new(xy, 4, color.filled())))?;
+        }
+        if let Some(t) = op.target_ms() {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(0.0, t), (max_x, t)],
+                    BLACK.mix(0.5).stroke_width(1),
+                ))?
+                .label(format!("p99 target {t} ms"))
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
 }
 
 fn row(name: &str, clients: usize, r: &Run, baseline: &str, ratio: &str) -> String {
@@ -377,6 +549,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let pid = server.as_ref().map(akte_e2e::Server::pid);
     let c = connect(&addr).await?;
+    // One connection per client, as 32 caseworkers would have.
+    let mut pool = Vec::new();
+    for _ in 0..32 {
+        pool.push(connect(&addr).await?);
+    }
     let case = format!("{:05}BG0000001", std::process::id() % 100_000);
     let mut cc = c.clone();
     cc.cases
@@ -388,8 +565,8 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?;
 
-    println!("Baselines (same run, same disk): SHA-256 {:.0} MB/s; write 200 KB + fsync + rename + dir fsync: {:.0}/s one at a time, {:.0}/s from 32 threads; sequential write + fsync {:.0} MB/s.\n",
-        base.sha256_mb_s, base.fsync_serial_per_s, base.fsync_32_per_s, base.disk_write_mb_s);
+    println!("Baselines (same run, same disk): SHA-256 {:.0} MB/s; write 200 KB + fsync + rename + dir fsync: {:.0}/s one at a time (each p50 {:.2} ms, p99 {:.2} ms), {:.0}/s from 32 threads; sequential write + fsync {:.0} MB/s.\n",
+        base.sha256_mb_s, base.fsync_serial_per_s, base.fsync_serial_p50_ms, base.fsync_serial_p99_ms, base.fsync_32_per_s, base.disk_write_mb_s);
     println!("| scenario | clients | ops | ops/s | MB/s | p50 ms | p95 ms | p99 ms | server CPU | server RSS MiB | baseline | ratio |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let case = Arc::new(case);
@@ -403,7 +580,7 @@ async fn main() -> anyhow::Result<()> {
                 args.count
             };
             let case = Arc::clone(&case);
-            let r = drive(&c, pid, clients, count, move |mut c, i| {
+            let r = drive(&pool, pid, clients, count, None, move |mut c, i| {
                 let case = Arc::clone(&case);
                 async move {
                     let mut rng = StdRng::seed_from_u64(i as u64 ^ 0x5eed);
@@ -432,7 +609,7 @@ async fn main() -> anyhow::Result<()> {
         for size in [KB, 16 * KB, 64 * KB, 200 * KB, MB, 4 * MB] {
             let case = Arc::clone(&case);
             let count = (args.count / 10).max(20);
-            let r = drive(&c, pid, 1, count, move |mut c, i| {
+            let r = drive(&pool, pid, 1, count, None, move |mut c, i| {
                 let case = Arc::clone(&case);
                 async move {
                     let mut rng = StdRng::seed_from_u64(i as u64 ^ 0x512e);
@@ -456,16 +633,23 @@ async fn main() -> anyhow::Result<()> {
     }
     if want("large") {
         let case = Arc::clone(&case);
-        let r = drive(&c, pid, 2, (args.count / 200).max(6), move |mut c, i| {
-            let case = Arc::clone(&case);
-            async move {
-                let mut rng = StdRng::seed_from_u64(i as u64 ^ 0x1a);
-                let data = scan(&mut rng, 20 * MB);
-                let n = data.len();
-                upload(&mut c, &case, "image/tiff", data).await?;
-                Ok(n)
-            }
-        })
+        let r = drive(
+            &pool,
+            pid,
+            2,
+            (args.count / 200).max(6),
+            None,
+            move |mut c, i| {
+                let case = Arc::clone(&case);
+                async move {
+                    let mut rng = StdRng::seed_from_u64(i as u64 ^ 0x1a);
+                    let data = scan(&mut rng, 20 * MB);
+                    let n = data.len();
+                    upload(&mut c, &case, "image/tiff", data).await?;
+                    Ok(n)
+                }
+            },
+        )
         .await?;
         let limit = base.sha256_mb_s.min(base.disk_write_mb_s);
         let ratio = r.bytes as f64 / MB as f64 / r.wall.as_secs_f64() / limit;
@@ -480,7 +664,7 @@ async fn main() -> anyhow::Result<()> {
             )
         );
     }
-    if want("download") || want("mix") {
+    if want("download") || want("mix") || want("sweep") {
         // Documents to read: 200 KB each.
         let mut rng = StdRng::seed_from_u64(99);
         let mut cl = c.clone();
@@ -494,7 +678,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if want("lookup") {
         let case = Arc::clone(&case);
-        let r = drive(&c, pid, 32, args.count * 2, move |mut c, _| {
+        let r = drive(&pool, pid, 32, args.count * 2, None, move |mut c, _| {
             let case = Arc::clone(&case);
             async move {
                 c.cases
@@ -513,7 +697,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if want("download") {
         let ids = Arc::new(ids.clone());
-        let r = drive(&c, pid, 32, args.count, move |mut c, i| {
+        let r = drive(&pool, pid, 32, args.count, None, move |mut c, i| {
             let ids = Arc::clone(&ids);
             async move { download(&mut c, &ids[i % ids.len()]).await }
         })
@@ -532,7 +716,7 @@ async fn main() -> anyhow::Result<()> {
     if want("mix") {
         let ids = Arc::new(ids.clone());
         let case = Arc::clone(&case);
-        let r = drive(&c, pid, 32, args.count, move |mut c, i| {
+        let r = drive(&pool, pid, 32, args.count, None, move |mut c, i| {
             let ids = Arc::clone(&ids);
             let case = Arc::clone(&case);
             async move {
@@ -576,6 +760,70 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?;
         println!("{}", row("mix: 25% scans 1–4 pages, 15% text letters, 30% downloads, 20% lookups, 10% searches", 32, &r, "-", "-"));
+    }
+    if want("sweep") {
+        println!("\nLatency against load: 32 clients; first as fast as answers come (closed loop), then at fixed fractions of that rate, latency counted from when each request was due.\n");
+        println!("| operation | offered ops/s | achieved ops/s | p50 ms | p99 ms |");
+        println!("|---|---|---|---|---|");
+        let ids = Arc::new(ids.clone());
+        let mut curves = Vec::new();
+        for op in [Op::Lookup, Op::Download, Op::Ingest] {
+            let mut points = Vec::new();
+            let count = match op {
+                Op::Lookup => args.count * 2,
+                _ => args.count,
+            };
+            let closed = drive(
+                &pool,
+                pid,
+                32,
+                count,
+                None,
+                op.run(Arc::clone(&case), Arc::clone(&ids)),
+            )
+            .await?;
+            let capacity = closed.ops as f64 / closed.wall.as_secs_f64();
+            for fraction in [0.1, 0.25, 0.5, 0.75, 0.9] {
+                let rate = capacity * fraction;
+                // About three seconds per point.
+                let n = ((rate * 3.0) as usize).clamp(100, 20_000);
+                let r = drive(
+                    &pool,
+                    pid,
+                    32,
+                    n,
+                    Some(rate),
+                    op.run(Arc::clone(&case), Arc::clone(&ids)),
+                )
+                .await?;
+                points.push(Point {
+                    offered: Some(rate),
+                    achieved: r.ops as f64 / r.wall.as_secs_f64(),
+                    p50: millis(percentile(&r.lat, 0.5)),
+                    p99: millis(percentile(&r.lat, 0.99)),
+                });
+            }
+            points.push(Point {
+                offered: None,
+                achieved: capacity,
+                p50: millis(percentile(&closed.lat, 0.5)),
+                p99: millis(percentile(&closed.lat, 0.99)),
+            });
+            for p in &points {
+                println!(
+                    "| {} | {} | {:.0} | {:.2} | {:.2} |",
+                    op.name(),
+                    p.offered
+                        .map_or("closed loop".into(), |r| format!("{r:.0}")),
+                    p.achieved,
+                    p.p50,
+                    p.p99
+                );
+            }
+            curves.push((op, points));
+        }
+        plot(&args.plot, &curves)?;
+        println!("\nPlot: {}", args.plot.display());
     }
     drop(server);
     Ok(())
