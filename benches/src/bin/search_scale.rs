@@ -11,113 +11,11 @@
 
 use std::time::{Duration, Instant};
 
+use akte_benches::corpus::{document, MARKED, SITES};
 use akte_benches::{millis, percentile, rss_bytes};
-use akte_index::{IndexDoc, SearchIndex, SearchQuery};
+use akte_index::{SearchIndex, SearchQuery};
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-
-/// Common words of letters to and from a job centre, most frequent first.
-const WORDS: &[&str] = &[
-    "der",
-    "die",
-    "und",
-    "in",
-    "den",
-    "von",
-    "zu",
-    "das",
-    "mit",
-    "sich",
-    "des",
-    "auf",
-    "für",
-    "ist",
-    "im",
-    "dem",
-    "nicht",
-    "ein",
-    "eine",
-    "als",
-    "auch",
-    "es",
-    "an",
-    "werden",
-    "aus",
-    "Antrag",
-    "Leistungen",
-    "Bescheid",
-    "Jobcenter",
-    "Bedarfsgemeinschaft",
-    "Einkommen",
-    "Miete",
-    "Heizkosten",
-    "Nachweis",
-    "Unterlagen",
-    "Arbeitgeber",
-    "Weiterbewilligung",
-    "Kindergeld",
-    "Unterhalt",
-    "Wohnung",
-    "Vermieter",
-    "Mitwirkung",
-    "Frist",
-    "Eingliederung",
-    "Kontoauszüge",
-    "Lohnabrechnung",
-    "Krankenkasse",
-    "Rentenversicherung",
-    "Bewerbung",
-    "Maßnahme",
-    "Termin",
-    "Einladung",
-    "Meldeversäumnis",
-    "Sanktion",
-    "Minderung",
-    "Erstattung",
-    "Überzahlung",
-    "Darlehen",
-    "Umzug",
-    "Kaution",
-    "Nebenkosten",
-    "Stromkosten",
-    "Mehrbedarf",
-    "Schwangerschaft",
-    "Alleinerziehende",
-    "Bildung",
-    "Teilhabe",
-    "Schulbedarf",
-    "Klassenfahrt",
-    "Mittagessen",
-];
-const SITES: usize = 20;
-/// Fraction of documents that contain the marked term.
-const MARKED_SHARE: f64 = 0.14;
-const MARKED: &str = "Widerspruch";
-
-fn document(rng: &mut StdRng, i: usize) -> IndexDoc {
-    let words = rng.random_range(150..600);
-    let mut body = String::with_capacity(words * 9);
-    for _ in 0..words {
-        // Zipf-like: index ~ N * u^3.
-        let u: f64 = rng.random();
-        let idx = ((WORDS.len() as f64) * u * u * u) as usize;
-        body.push_str(WORDS[idx.min(WORDS.len() - 1)]);
-        body.push(' ');
-    }
-    if rng.random_bool(MARKED_SHARE) {
-        body.push_str(MARKED);
-    }
-    IndexDoc {
-        document_id: format!("{i:026}"),
-        case_number: format!("{:05}BG{:07}", i % 100_000, i / 10),
-        site: format!("Standort{}", i % SITES),
-        document_type: "Brief".into(),
-        received_at: 1_700_000_000_000 + i as i64,
-        title: format!("Schreiben {i}"),
-        filename: format!("brief{i}.pdf"),
-        body,
-    }
-}
+use rand::SeedableRng;
 
 fn rss_mib() -> u64 {
     rss_bytes("self").unwrap_or(0) / (1024 * 1024)

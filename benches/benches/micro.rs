@@ -1,0 +1,254 @@
+//! Micro-benchmarks of the building blocks, each against the bare operation
+//! underneath it where there is one:
+//! - hashing: SHA-256 (sha2) of a 200 KB scan and of 4 MB;
+//! - blobs: put (stage, hash, commit) and verified get of 200 KB, on the
+//!   memory store and on the durable local directory (fsync'd), beside the
+//!   bare "write + fsync + rename + directory fsync" of the same size;
+//! - catalog: a document written with a synced WAL, a document and a case
+//!   looked up;
+//! - index: 100 German letters added and committed, and a word searched with
+//!   a site filter in 10,000 documents.
+//!
+//! `cargo bench -p akte-benches --bench micro`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use akte_benches::corpus::document as letter;
+use akte_blob::{open_backend, Backend, BlobStore};
+use akte_catalog::Catalog;
+use akte_index::{IndexDoc, SearchIndex, SearchQuery};
+use akte_types::{
+    now_millis, Case, CaseNumberPattern, ContentHash, Document, IdGenerator, IndexState,
+};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const KB: usize = 1000;
+
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    StdRng::seed_from_u64(seed).fill_bytes(&mut v);
+    v
+}
+
+fn hashing(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sha256");
+    for size in [200 * KB, 4000 * KB] {
+        let data = noise(size, 1);
+        g.throughput(Throughput::Bytes(size as u64));
+        g.bench_function(format!("{} KB", size / KB), |b| {
+            b.iter(|| ContentHash::of(std::hint::black_box(&data)))
+        });
+    }
+    g.finish();
+}
+
+fn blobs(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let backends: Vec<(&str, Backend)> = vec![
+        (
+            "memory",
+            open_backend("memory://", &BTreeMap::new(), dir.path()).unwrap(),
+        ),
+        (
+            "local",
+            open_backend("", &BTreeMap::new(), &dir.path().join("objects")).unwrap(),
+        ),
+    ];
+    let mut g = c.benchmark_group("blob 200 KB");
+    g.throughput(Throughput::Bytes(200 * KB as u64));
+    // Baseline for the local put: the bare durable write of a new file.
+    let raw = dir.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    let data = noise(200 * KB, 4);
+    let mut n = 0u64;
+    g.bench_function("write + fsync + rename + dir fsync (baseline)", |b| {
+        b.iter(|| {
+            use std::io::Write;
+            n += 1;
+            let tmp = raw.join(format!("{n}.tmp"));
+            let mut f = std::fs::File::create(&tmp).unwrap();
+            f.write_all(&data).unwrap();
+            f.sync_all().unwrap();
+            std::fs::rename(&tmp, raw.join(n.to_string())).unwrap();
+            std::fs::File::open(&raw).unwrap().sync_all().unwrap();
+        })
+    });
+    for (name, backend) in backends {
+        let store = BlobStore::new(backend, dir.path().join(format!("staging-{name}"))).unwrap();
+        let mut base = noise(200 * KB, 2);
+        let counter = AtomicU64::new(0);
+        // New content every time, so that each put writes a blob.
+        let mut unique = || {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            base[..8].copy_from_slice(&n.to_le_bytes());
+            base.clone()
+        };
+        g.bench_function(format!("put {name}"), |b| {
+            b.iter_batched(
+                &mut unique,
+                |data| {
+                    rt.block_on(async {
+                        let mut w = store.writer(u64::MAX);
+                        w.write(&data).await.unwrap();
+                        let staged = w.finish().await.unwrap();
+                        assert!(store.commit(&staged).await.unwrap());
+                    })
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        let data = unique();
+        let hash = ContentHash::of(&data);
+        rt.block_on(async {
+            let mut w = store.writer(u64::MAX);
+            w.write(&data).await.unwrap();
+            store.commit(&w.finish().await.unwrap()).await.unwrap();
+        });
+        g.bench_function(format!("get {name}, verified"), |b| {
+            b.iter(|| {
+                rt.block_on(store.read_all(hash, data.len() as u64))
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn document(ids: &IdGenerator, case: &Case, n: u64) -> Document {
+    let now = now_millis();
+    Document {
+        document_id: ids.document_id(),
+        case_id: Some(case.case_id),
+        case_number: Some(case.case_number.clone()),
+        site: case.site.clone(),
+        sha256: ContentHash::of(&n.to_le_bytes()),
+        size_bytes: 200_000,
+        media_type: "image/tiff".into(),
+        filename: "scan.tif".into(),
+        title: "Weiterbewilligungsantrag".into(),
+        document_type: "Antrag".into(),
+        source: "Poststelle".into(),
+        received_at: now,
+        created_at: now,
+        index_state: IndexState::Pending,
+        index_error: None,
+        page_count: 0,
+        history: Vec::new(),
+        routing_note: None,
+        transfer_note: None,
+    }
+}
+
+fn catalog(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::open(&dir.path().join("catalog")).unwrap();
+    let ids = IdGenerator::new();
+    let pattern = CaseNumberPattern::default();
+    let mut cases = Vec::new();
+    for i in 0..1000 {
+        let case = Case {
+            case_id: ids.case_id(),
+            case_number: pattern
+                .parse(&format!("{:05}BG{:07}", 12000 + i, i))
+                .unwrap(),
+            title: format!("Akte {i}"),
+            site: format!("Standort{}", i % 20),
+            team: None,
+            parties: vec!["Erika Mustermann".into()],
+            created_at: now_millis(),
+        };
+        catalog.create_case(&case).unwrap();
+        cases.push(case);
+    }
+    let counter = AtomicU64::new(0);
+    let mut g = c.benchmark_group("catalog");
+    g.bench_function("insert document, synced WAL", |b| {
+        b.iter(|| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let case = &cases[n as usize % cases.len()];
+            catalog.insert_document(&document(&ids, case, n)).unwrap()
+        })
+    });
+    let stored: Vec<Document> = (0..1000u64)
+        .map(|n| {
+            let d = document(&ids, &cases[n as usize % cases.len()], 1 << 40 | n);
+            catalog.insert_document(&d).unwrap();
+            d
+        })
+        .collect();
+    let mut i = 0usize;
+    g.bench_function("get document", |b| {
+        b.iter(|| {
+            i = (i + 1) % stored.len();
+            catalog
+                .get_document(stored[i].document_id)
+                .unwrap()
+                .unwrap()
+        })
+    });
+    g.bench_function("get case by number", |b| {
+        b.iter(|| {
+            i = (i + 1) % cases.len();
+            catalog
+                .get_case_by_number(&cases[i].case_number)
+                .unwrap()
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+fn index(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = Arc::new(SearchIndex::open(&dir.path().join("index")).unwrap());
+    let mut rng = StdRng::seed_from_u64(3);
+    let docs: Vec<IndexDoc> = (0..10_000).map(|i| letter(&mut rng, i)).collect();
+    for batch in docs.chunks(2000) {
+        index.upsert(batch).unwrap();
+        index.commit().unwrap();
+    }
+    let mut g = c.benchmark_group("index");
+    g.sample_size(20);
+    let mut next = 10_000;
+    g.bench_function("add 100 letters and commit", |b| {
+        b.iter_batched(
+            || {
+                next += 100;
+                (next - 100..next)
+                    .map(|i| letter(&mut rng, i))
+                    .collect::<Vec<_>>()
+            },
+            |batch| {
+                index.upsert(&batch).unwrap();
+                index.commit().unwrap();
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.sample_size(100);
+    g.bench_function("search a word, site filter, 10k letters", |b| {
+        b.iter(|| {
+            index
+                .search(&SearchQuery {
+                    text: "Widerspruch".into(),
+                    site: Some("Standort7".into()),
+                    limit: 20,
+                    ..SearchQuery::default()
+                })
+                .unwrap()
+        })
+    });
+    g.bench_function("bare term query (baseline), 10k letters", |b| {
+        b.iter(|| index.raw_term_search("widerspruch", 20).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(micro, hashing, blobs, catalog, index);
+criterion_main!(micro);
