@@ -1,6 +1,8 @@
 //! A full disk under the data directory: uploads fail with a clear
-//! RESOURCE_EXHAUSTED, nothing acknowledged is damaged, and uploads work
-//! again once space is freed. The data directory is a small tmpfs, so the
+//! RESOURCE_EXHAUSTED, first at the configured reserve (before anything is
+//! written), then, without a reserve, when the disk itself runs full while a
+//! blob is written. Nothing acknowledged is damaged, and uploads work again
+//! once space is freed. The data directory is a small tmpfs, so the
 //! test needs root (to mount); elsewhere it says so and does nothing.
 #![allow(clippy::unwrap_used)]
 
@@ -48,6 +50,39 @@ fn fill(dir: &std::path::Path, leave: usize) -> std::path::PathBuf {
     path
 }
 
+type Acked = Vec<(String, Vec<u8>)>;
+
+/// Uploads `body` while the disk is full (refused with a clear status), then
+/// removes `filler` and uploads it again (stored).
+async fn refused_until_space_returns(
+    c: &mut Clients,
+    case: &str,
+    name: &str,
+    body: Vec<u8>,
+    filler: &std::path::Path,
+    acked: &mut Acked,
+) {
+    let err = upload(c, header(case, "image/tiff", name), &body)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::ResourceExhausted, "{err:?}");
+    assert!(err.message().contains("disk is full"), "{}", err.message());
+    all_intact(c, acked).await;
+    std::fs::remove_file(filler).unwrap();
+    let d = upload(c, header(case, "image/tiff", name), &body)
+        .await
+        .unwrap();
+    acked.push((d.document_id, body));
+}
+
+/// Every acknowledged document reads back byte for byte.
+async fn all_intact(c: &mut Clients, acked: &Acked) {
+    for (id, body) in acked {
+        let (_, back) = download(c, id, None, None).await.unwrap();
+        assert!(back == *body, "{id} changed");
+    }
+}
+
 #[tokio::test]
 async fn a_full_disk_refuses_uploads_clearly_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
@@ -57,8 +92,9 @@ async fn a_full_disk_refuses_uploads_clearly_and_recovers() {
         return;
     };
     let data = mnt.join("data");
-    let config = "[ocr]\nmode = \"off\"\n[limits]\ninline_upload_bytes = 65536\n";
-    let server = Server::start(&data, Some(config)).unwrap();
+    // First with a reserve of 8 MiB: uploads stop while there is still room.
+    let reserve = "[ocr]\nmode = \"off\"\n[limits]\ninline_upload_bytes = 65536\nreserved_disk_bytes = 8388608\n";
+    let server = Server::start(&data, Some(reserve)).unwrap();
     let mut c = clients(&server).await;
     let k = create_case(&mut c, "12345BG0000601", "Nord").await;
     let mut acked = Vec::new();
@@ -69,33 +105,39 @@ async fn a_full_disk_refuses_uploads_clearly_and_recovers() {
             .unwrap();
         acked.push((d.document_id, body));
     }
+    // Below the reserve: refused before anything is written, though there is
+    // still room; reading still works.
+    let filler = fill(&mnt, 4 * 1024 * 1024);
+    refused_until_space_returns(
+        &mut c,
+        &k.case_number,
+        "klein.tif",
+        tiff(10 * 1024, 98),
+        &filler,
+        &mut acked,
+    )
+    .await;
+    drop(c);
+    drop(server);
 
+    // Without a reserve the disk itself runs full while the blob is written.
+    let config =
+        "[ocr]\nmode = \"off\"\n[limits]\ninline_upload_bytes = 65536\nreserved_disk_bytes = 0\n";
+    let server = Server::start(&data, Some(config)).unwrap();
+    let mut c = clients(&server).await;
     let filler = fill(&mnt, 256 * 1024);
-    let big = tiff(2 * 1024 * 1024, 99);
-    let err = upload(
+    // Larger than what the catalog may give back meanwhile (RocksDB frees
+    // preallocated log space after a restart).
+    refused_until_space_returns(
         &mut c,
-        header(&k.case_number, "image/tiff", "voll.tif"),
-        &big,
+        &k.case_number,
+        "voll.tif",
+        tiff(24 * 1024 * 1024, 99),
+        &filler,
+        &mut acked,
     )
-    .await
-    .unwrap_err();
-    assert_eq!(err.code(), tonic::Code::ResourceExhausted, "{err:?}");
-    assert!(err.message().contains("disk is full"), "{}", err.message());
-
-    // Space returns: the same upload works, nothing earlier is damaged.
-    std::fs::remove_file(&filler).unwrap();
-    let d = upload(
-        &mut c,
-        header(&k.case_number, "image/tiff", "voll.tif"),
-        &big,
-    )
-    .await
-    .unwrap();
-    acked.push((d.document_id, big));
-    for (id, body) in &acked {
-        let (_, back) = download(&mut c, id, None, None).await.unwrap();
-        assert!(back == *body, "{id} changed");
-    }
+    .await;
+    all_intact(&mut c, &acked).await;
     assert_eq!(
         list_documents(&mut c, &k.case_number).await.len(),
         acked.len()

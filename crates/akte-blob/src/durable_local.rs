@@ -41,6 +41,11 @@ impl DurableLocal {
         Ok(Self { root, inner })
     }
 
+    /// The directory the objects are kept in.
+    pub fn root(&self) -> &FsPath {
+        &self.root
+    }
+
     fn fs_path(&self, location: &Path) -> object_store::Result<PathBuf> {
         self.inner.path_to_filesystem(location)
     }

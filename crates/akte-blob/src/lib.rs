@@ -216,6 +216,21 @@ impl BlobStore {
         &self.staging
     }
 
+    /// The directory blobs are kept in, if the backend is a local one.
+    pub fn local_root(&self) -> Option<&FsPath> {
+        self.local.as_deref().map(DurableLocal::root)
+    }
+
+    /// Bytes that committing `staged` newly takes on a local blob directory:
+    /// content held in memory is written there; a staged file is renamed
+    /// into place and takes no more.
+    pub fn local_bytes_to_commit(&self, staged: &StagedBlob) -> u64 {
+        match (&self.local, &staged.content) {
+            (Some(_), Content::Memory(..)) => staged.size,
+            _ => 0,
+        }
+    }
+
     /// Starts receiving content of at most `limit` bytes.
     pub fn writer(&self, limit: u64) -> BlobWriter {
         BlobWriter {

@@ -88,6 +88,7 @@ pub struct LimitsConfig {
     pub inline_upload_bytes: u64,
     pub inline_memory_bytes: u64,
     pub max_concurrent_uploads: usize,
+    pub reserved_disk_bytes: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -165,6 +166,7 @@ impl Default for LimitsConfig {
             inline_upload_bytes: akte_blob::DEFAULT_INLINE_LIMIT as u64,
             inline_memory_bytes: akte_blob::DEFAULT_MEMORY_BUDGET,
             max_concurrent_uploads: 128,
+            reserved_disk_bytes: 512 * 1024 * 1024,
         }
     }
 }
@@ -209,6 +211,8 @@ pub struct Settings {
     pub inline_upload_bytes: usize,
     pub inline_memory_bytes: u64,
     pub max_concurrent_uploads: usize,
+    /// Free space uploads must leave on the disks akte writes to.
+    pub reserved_disk_bytes: u64,
     pub case_numbers: CaseNumberPattern,
     pub allowed_media: Vec<String>,
     pub index_batch_size: usize,
@@ -328,6 +332,7 @@ impl Config {
             inline_upload_bytes,
             inline_memory_bytes: self.limits.inline_memory_bytes,
             max_concurrent_uploads: self.limits.max_concurrent_uploads,
+            reserved_disk_bytes: self.limits.reserved_disk_bytes,
             case_numbers,
             allowed_media,
             index_batch_size: self.index.batch_size,

@@ -132,7 +132,11 @@ pub(crate) struct Inner {
     /// Blobs between being written and being recorded, with how many uploads
     /// hold each; garbage collection leaves them alone.
     pub(crate) blobs_in_flight: tokio::sync::Mutex<std::collections::HashMap<ContentHash, usize>>,
+    /// Free space of the file system a path is on (replaced in tests).
+    pub(crate) free_space: FreeSpace,
 }
+
+pub(crate) type FreeSpace = Box<dyn Fn(&Path) -> std::io::Result<u64> + Send + Sync>;
 
 /// The store; cheap to clone.
 #[derive(Clone)]
@@ -261,6 +265,7 @@ impl Store {
                 ocr_claims: crate::ocr::Claims::default(),
                 upload_slots,
                 blobs_in_flight: tokio::sync::Mutex::default(),
+                free_space: Box::new(|p: &Path| fs4::available_space(p)),
             }),
         })
     }
@@ -427,6 +432,7 @@ impl Store {
                     settings.max_concurrent_uploads
                 ))
             })?;
+        self.check_disk_space(0)?;
         let case_number = match header.case_number.trim() {
             "" => None,
             n => Some(self.parse_case_number(n)?),
@@ -556,6 +562,8 @@ impl Store {
             }
         }
 
+        self.check_disk_space(self.inner.blobs.local_bytes_to_commit(&staged))?;
+
         let now = now_millis();
         let history = case
             .iter()
@@ -628,6 +636,48 @@ impl Store {
             Ok::<_, CoreError>(task_doc)
         })
         .await?
+    }
+
+    /// Replaces how free disk space is found (tests); only before the store
+    /// is shared.
+    #[cfg(test)]
+    pub(crate) fn set_free_space(&mut self, f: FreeSpace) {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.free_space = f;
+        } else {
+            panic!("set_free_space on a shared store");
+        }
+    }
+
+    /// Refuses an upload that would leave less than the configured reserve
+    /// free on the data directory's file system, or on the local blob
+    /// directory's once `blob_bytes` more are written there. The reserve
+    /// keeps the catalog's log from running out of space mid-write.
+    fn check_disk_space(&self, blob_bytes: u64) -> Result<()> {
+        let reserve = self.inner.settings.reserved_disk_bytes;
+        if reserve == 0 {
+            return Ok(());
+        }
+        let data_dir = self.inner.settings.data_dir.as_path();
+        let mut checks = vec![(data_dir, reserve)];
+        if let Some(root) = self.inner.blobs.local_root() {
+            checks.push((root, reserve.saturating_add(blob_bytes)));
+        }
+        for (dir, needed) in checks {
+            match (self.inner.free_space)(dir) {
+                Ok(free) if free < needed => {
+                    tracing::warn!(dir = %dir.display(), free, needed, "disk space below the reserve: refusing uploads");
+                    return Err(CoreError::ResourceExhausted(format!(
+                        "the server's disk is full (less than the reserve of {reserve} bytes would be left free); retry later"
+                    )));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(dir = %dir.display(), error = %e, "free disk space unknown");
+                }
+            }
+        }
+        Ok(())
     }
 
     fn parse_document_id(id: &str) -> Result<DocumentId> {

@@ -547,3 +547,52 @@ async fn uploads_beyond_capacity_are_refused_at_once() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn uploads_that_would_eat_into_the_disk_reserve_are_refused_before_writing() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path(), |c| {
+        c.limits.reserved_disk_bytes = 10_000_000;
+        c.limits.inline_upload_bytes = 1024 * 1024;
+    });
+    let free = Arc::new(AtomicU64::new(u64::MAX));
+    let f = Arc::clone(&free);
+    s.set_free_space(Box::new(move |_| Ok(f.load(Ordering::SeqCst))));
+    new_case(&s, "12345BG0000031").await;
+    let refused = |err: CoreError| {
+        assert_eq!(err.code(), ErrorCode::ResourceExhausted, "{err}");
+        assert!(
+            err.client_message().contains("disk is full"),
+            "{}",
+            err.client_message()
+        );
+    };
+    // Below the reserve already: refused at once.
+    free.store(9_000_000, Ordering::SeqCst);
+    refused(
+        s.upload(text_header("12345BG0000031"), chunks(b"Brief"))
+            .await
+            .unwrap_err(),
+    );
+    // Above it, but 600 KB held in memory would go below it once written.
+    free.store(10_500_000, Ordering::SeqCst);
+    let content = vec![b'a'; 600_000];
+    refused(
+        s.upload(text_header("12345BG0000031"), chunks(&content))
+            .await
+            .unwrap_err(),
+    );
+    nothing_left(&s, dir.path()).await;
+    let listed: Vec<_> = s.blobs().list().collect().await;
+    assert!(listed.is_empty());
+    // A small one still fits; space returns and the large one is stored.
+    s.upload(text_header("12345BG0000031"), chunks(b"Kurz"))
+        .await
+        .unwrap();
+    free.store(u64::MAX, Ordering::SeqCst);
+    s.upload(text_header("12345BG0000031"), chunks(&content))
+        .await
+        .unwrap();
+}
