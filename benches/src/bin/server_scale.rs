@@ -1,0 +1,410 @@
+//! The server at scale: a data directory holding N documents (default
+//! 1,000,000) is loaded, indexed by the server, restarted and queried.
+//!
+//! 1. Load: 10,000 cases over 20 sites and N document rows, written straight
+//!    into the catalog (synced, from two threads) next to `--distinct`
+//!    German letters as blobs; document i holds letter i mod distinct (blobs
+//!    are deduplicated, so N documents need only that many files). The
+//!    documents are queued for indexing, as after an upload.
+//! 2. Index: `akte serve` on the directory indexes them from its queue;
+//!    measured until a search finds every document with the marked term.
+//! 3. Restart: the server is stopped (SIGTERM) and started again. Cold start:
+//!    from starting the process to the first search answered.
+//! 4. Queries for `--seconds` from 8 clients: case lookups by number, searches
+//!    with a site filter, a case's document list, downloads. Server RSS after
+//!    each phase.
+//!
+//! Baseline in the same run: the same search as a bare term query, and the
+//! load phase's own rate of synced catalog writes.
+//!
+//! Usage: cargo run --release -p akte-benches --bin server-scale -- [DOCUMENTS]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use akte_benches::corpus::{document as letter, MARKED};
+use akte_benches::{millis, percentile};
+use akte_blob::{open_backend, BlobStore};
+use akte_catalog::Catalog;
+use akte_proto::v1 as pb;
+use akte_proto::v1::case_service_client::CaseServiceClient;
+use akte_proto::v1::document_service_client::DocumentServiceClient;
+use akte_proto::v1::search_service_client::SearchServiceClient;
+use akte_types::{
+    now_millis, Case, CaseNumber, CaseNumberPattern, ContentHash, Document, IdGenerator, IndexState,
+};
+use clap::Parser;
+use futures::StreamExt;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use tonic::transport::Channel;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Documents to load.
+    #[arg(default_value_t = 1_000_000)]
+    documents: usize,
+    /// Distinct letters (blobs) the documents share.
+    #[arg(long, default_value_t = 2000)]
+    distinct: usize,
+    /// Cases the documents are spread over.
+    #[arg(long, default_value_t = 10_000)]
+    cases: usize,
+    /// Seconds of the query phase.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Data directory (default: a temporary one, removed at the end).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+const SITES: usize = 20;
+
+fn mib(bytes: u64) -> u64 {
+    bytes / (1024 * 1024)
+}
+
+/// Loads cases, blobs and documents; returns the case numbers and how many
+/// documents hold the marked term.
+fn load(args: &Args, data: &std::path::Path) -> anyhow::Result<(Vec<CaseNumber>, u64)> {
+    let rt = tokio::runtime::Runtime::new()?;
+    let catalog = Arc::new(Catalog::open(&data.join("catalog"))?);
+    let blobs = BlobStore::new(
+        open_backend("", &Default::default(), &data.join("objects"))?,
+        data.join("staging"),
+    )?;
+    let ids = Arc::new(IdGenerator::new());
+    let pattern = CaseNumberPattern::default();
+    let mut cases = Vec::with_capacity(args.cases);
+    for i in 0..args.cases {
+        let case = Case {
+            case_id: ids.case_id(),
+            case_number: pattern.parse(&format!("{:05}BG{:07}", 10_000 + i % 90_000, i))?,
+            title: format!("Akte {i}"),
+            site: format!("Standort{}", i % SITES),
+            team: None,
+            parties: vec![format!("Person {i}")],
+            created_at: now_millis(),
+        };
+        catalog.create_case(&case)?;
+        cases.push(case);
+    }
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut letters = Vec::with_capacity(args.distinct);
+    for i in 0..args.distinct {
+        let body = letter(&mut rng, i).body.into_bytes();
+        let marked = String::from_utf8_lossy(&body).contains(MARKED);
+        let hash = rt.block_on(async {
+            let mut w = blobs.writer(u64::MAX);
+            w.write(&body).await?;
+            let staged = w.finish().await?;
+            blobs.commit(&staged).await?;
+            Ok::<_, anyhow::Error>(staged.hash())
+        })?;
+        letters.push((hash, body.len() as u64, marked));
+    }
+    let marked: u64 = (0..args.documents)
+        .filter(|i| letters[i % letters.len()].2)
+        .count() as u64;
+    let letters = Arc::new(letters);
+    let cases = Arc::new(cases);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (catalog, ids, letters, cases, next) = (
+                Arc::clone(&catalog),
+                Arc::clone(&ids),
+                Arc::clone(&letters),
+                Arc::clone(&cases),
+                Arc::clone(&next),
+            );
+            let total = args.documents;
+            std::thread::spawn(move || -> anyhow::Result<()> {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total {
+                        return Ok(());
+                    }
+                    let (hash, size, _): (ContentHash, u64, bool) = letters[i % letters.len()];
+                    let case = &cases[i % cases.len()];
+                    let now = now_millis();
+                    catalog.insert_document(&Document {
+                        document_id: ids.document_id(),
+                        case_id: Some(case.case_id),
+                        case_number: Some(case.case_number.clone()),
+                        site: case.site.clone(),
+                        sha256: hash,
+                        size_bytes: size,
+                        media_type: "text/plain".into(),
+                        filename: format!("brief-{i}.txt"),
+                        title: format!("Schreiben {i}"),
+                        document_type: "Brief".into(),
+                        source: "server-scale".into(),
+                        received_at: now,
+                        created_at: now,
+                        index_state: IndexState::Pending,
+                        index_error: None,
+                        page_count: 0,
+                        history: Vec::new(),
+                        routing_note: None,
+                        transfer_note: None,
+                    })?;
+                    if i % 100_000 == 0 && i > 0 {
+                        eprintln!("  {i} documents loaded");
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join()
+            .map_err(|_| anyhow::anyhow!("loader thread panicked"))??;
+    }
+    let took = started.elapsed();
+    println!(
+        "Load: {} cases, {} distinct letters, {} documents in {:.0} s ({:.0} synced catalog writes/s from 2 threads); {} hold \"{MARKED}\".",
+        args.cases,
+        args.distinct,
+        args.documents,
+        took.as_secs_f64(),
+        args.documents as f64 / took.as_secs_f64(),
+        marked
+    );
+    let numbers = cases.iter().map(|c| c.case_number.clone()).collect();
+    Ok((numbers, marked))
+}
+
+struct Clients {
+    cases: CaseServiceClient<Channel>,
+    docs: DocumentServiceClient<Channel>,
+    search: SearchServiceClient<Channel>,
+}
+
+async fn connect(server: &akte_e2e::Server) -> anyhow::Result<Clients> {
+    let ch = server.channel().await?;
+    Ok(Clients {
+        cases: CaseServiceClient::new(ch.clone()),
+        docs: DocumentServiceClient::new(ch.clone()),
+        search: SearchServiceClient::new(ch),
+    })
+}
+
+async fn total_hits(c: &mut Clients, query: &str, site: &str) -> anyhow::Result<u64> {
+    Ok(c.search
+        .search(pb::SearchRequest {
+            query: query.into(),
+            site: site.into(),
+            limit: 20,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .total_hits)
+}
+
+fn stop(server: akte_e2e::Server) -> anyhow::Result<()> {
+    let pid = server.pid();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
+    let started = Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| !s.contains(") Z "))
+            .unwrap_or(false)
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server);
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let tmp = tempfile::tempdir()?;
+    let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let data = dir.join("data");
+    let (cases, marked) = load(&args, &data)?;
+    tokio::runtime::Runtime::new()?.block_on(serve_and_query(&args, &data, cases, marked))
+}
+
+async fn serve_and_query(
+    args: &Args,
+    data: &std::path::Path,
+    cases: Vec<CaseNumber>,
+    marked: u64,
+) -> anyhow::Result<()> {
+    let config = "[ocr]\nmode = \"off\"\n";
+
+    // Index.
+    let started = Instant::now();
+    let server = akte_e2e::Server::start(data, Some(config))?;
+    let mut c = connect(&server).await?;
+    let mut peak = 0;
+    loop {
+        peak = peak.max(server.rss_bytes()?);
+        let found = total_hits(&mut c, MARKED, "").await?;
+        if found >= marked {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let index_time = started.elapsed();
+    let rss_indexed = server.rss_bytes()?;
+    println!(
+        "Index: {} documents indexed by the server in {:.0} s ({:.0} documents/s); server RSS {} MiB at the end, {} MiB at the most (sampled every 2 s).",
+        args.documents,
+        index_time.as_secs_f64(),
+        args.documents as f64 / index_time.as_secs_f64(),
+        mib(rss_indexed),
+        mib(peak.max(rss_indexed))
+    );
+    drop(c);
+    stop(server)?;
+    let du = Command::new("du").args(["-sh"]).arg(data).output()?;
+    println!(
+        "Data directory: {}",
+        String::from_utf8_lossy(&du.stdout).trim()
+    );
+
+    // Cold start.
+    let started = Instant::now();
+    let server = akte_e2e::Server::start(data, Some(config))?;
+    let mut c = connect(&server).await?;
+    let found = total_hits(&mut c, MARKED, "Standort3").await?;
+    let cold = started.elapsed();
+    let rss_cold = server.rss_bytes()?;
+    println!(
+        "Cold start: {:.0} ms from starting the process to the first search answered ({found} hits); server RSS {} MiB.",
+        millis(cold),
+        mib(rss_cold)
+    );
+
+    // Queries.
+    let ids: Vec<String> = c
+        .docs
+        .list_case_documents(pb::ListCaseDocumentsRequest {
+            case_key: Some(pb::list_case_documents_request::CaseKey::CaseNumber(
+                cases[0].to_string(),
+            )),
+            page_size: 100,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .documents
+        .into_iter()
+        .map(|d| d.document_id)
+        .collect();
+    anyhow::ensure!(!ids.is_empty(), "case {} has no documents", cases[0]);
+    let cases = Arc::new(cases);
+    let ids = Arc::new(ids);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut tasks = Vec::new();
+    for t in 0..8u64 {
+        let mut c = connect(&server).await?;
+        let (cases, ids) = (Arc::clone(&cases), Arc::clone(&ids));
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(t);
+            let mut lat: [Vec<Duration>; 4] = Default::default();
+            let words = [
+                "Widerspruch",
+                "Mietvertrag",
+                "Heizkosten Nachweis",
+                "Kindergeld",
+            ];
+            while Instant::now() < deadline {
+                let kind = rng.random_range(0..4usize);
+                let number = cases[rng.random_range(0..cases.len())].to_string();
+                let t0 = Instant::now();
+                match kind {
+                    0 => {
+                        c.cases
+                            .get_case(pb::GetCaseRequest {
+                                key: Some(pb::get_case_request::Key::CaseNumber(number)),
+                            })
+                            .await?;
+                    }
+                    1 => {
+                        let w = words[rng.random_range(0..words.len())];
+                        let site = format!("Standort{}", rng.random_range(0..SITES));
+                        total_hits(&mut c, w, &site).await?;
+                    }
+                    2 => {
+                        c.docs
+                            .list_case_documents(pb::ListCaseDocumentsRequest {
+                                case_key: Some(
+                                    pb::list_case_documents_request::CaseKey::CaseNumber(number),
+                                ),
+                                page_size: 50,
+                                ..Default::default()
+                            })
+                            .await?;
+                    }
+                    _ => {
+                        let id = ids[rng.random_range(0..ids.len())].clone();
+                        let mut s = c
+                            .docs
+                            .download_document(pb::DownloadDocumentRequest {
+                                document_id: id,
+                                offset: None,
+                                length: None,
+                            })
+                            .await?
+                            .into_inner();
+                        while let Some(m) = s.next().await {
+                            m?;
+                        }
+                    }
+                }
+                lat[kind].push(t0.elapsed());
+            }
+            Ok::<_, anyhow::Error>(lat)
+        }));
+    }
+    let mut all: [Vec<Duration>; 4] = Default::default();
+    for t in tasks {
+        for (k, l) in t.await??.into_iter().enumerate() {
+            all[k].extend(l);
+        }
+    }
+    let rss_after = server.rss_bytes()?;
+    println!(
+        "\nQueries, 8 clients for {} s ({} documents):\n",
+        args.seconds, args.documents
+    );
+    println!("| query | count | p50 ms | p99 ms |");
+    println!("|---|---|---|---|");
+    for (k, name) in [
+        "case lookup by number",
+        "search, one site (20 sites)",
+        "a case's documents (50)",
+        "download a letter, verified",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let l = &mut all[k];
+        l.sort();
+        println!(
+            "| {name} | {} | {:.2} | {:.2} |",
+            l.len(),
+            millis(percentile(l, 0.5)),
+            millis(percentile(l, 0.99))
+        );
+    }
+    println!(
+        "\nServer RSS: {} MiB after indexing, {} MiB after a cold start, {} MiB after the queries.",
+        mib(rss_indexed),
+        mib(rss_cold),
+        mib(rss_after)
+    );
+    drop(c);
+    stop(server)?;
+    Ok(())
+}
