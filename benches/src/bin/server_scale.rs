@@ -59,12 +59,40 @@ struct Args {
     /// Data directory (default: a temporary one, removed at the end).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// The data directory holds the documents of an earlier run with the
+    /// same numbers: skip loading and indexing.
+    #[arg(long)]
+    reuse: bool,
 }
 
 const SITES: usize = 20;
 
 fn mib(bytes: u64) -> u64 {
     bytes / (1024 * 1024)
+}
+
+/// Resident memory of a process: (anonymous, file-backed) bytes. File-backed
+/// pages are mapped index files, which the kernel can drop at any time.
+fn rss(pid: u32) -> anyhow::Result<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
+    Ok((field("RssAnon:"), field("RssFile:") + field("RssShmem:")))
+}
+
+fn rss_text((anon, file): (u64, u64)) -> String {
+    format!(
+        "{} MiB ({} MiB own memory + {} MiB mapped index files)",
+        mib(anon + file),
+        mib(anon),
+        mib(file)
+    )
 }
 
 /// Loads cases, blobs and documents; returns the case numbers and how many
@@ -82,7 +110,7 @@ fn load(args: &Args, data: &std::path::Path) -> anyhow::Result<(Vec<CaseNumber>,
     for i in 0..args.cases {
         let case = Case {
             case_id: ids.case_id(),
-            case_number: pattern.parse(&format!("{:05}BG{:07}", 10_000 + i % 90_000, i))?,
+            case_number: case_number(&pattern, i)?,
             title: format!("Akte {i}"),
             site: format!("Standort{}", i % SITES),
             team: None,
@@ -229,43 +257,62 @@ fn main() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     let data = dir.join("data");
-    let (cases, marked) = load(&args, &data)?;
+    let (cases, marked) = if args.reuse {
+        (case_numbers(&args)?, None)
+    } else {
+        let (cases, marked) = load(&args, &data)?;
+        (cases, Some(marked))
+    };
     tokio::runtime::Runtime::new()?.block_on(serve_and_query(&args, &data, cases, marked))
+}
+
+/// Case number `i` of the loaded cases.
+fn case_number(pattern: &CaseNumberPattern, i: usize) -> anyhow::Result<CaseNumber> {
+    Ok(pattern.parse(&format!("{:05}BG{:07}", 10_000 + i % 90_000, i))?)
+}
+
+fn case_numbers(args: &Args) -> anyhow::Result<Vec<CaseNumber>> {
+    let pattern = CaseNumberPattern::default();
+    (0..args.cases).map(|i| case_number(&pattern, i)).collect()
 }
 
 async fn serve_and_query(
     args: &Args,
     data: &std::path::Path,
     cases: Vec<CaseNumber>,
-    marked: u64,
+    marked: Option<u64>,
 ) -> anyhow::Result<()> {
     let config = "[ocr]\nmode = \"off\"\n";
 
     // Index.
-    let started = Instant::now();
-    let server = akte_e2e::Server::start(data, Some(config))?;
-    let mut c = connect(&server).await?;
-    let mut peak = 0;
-    loop {
-        peak = peak.max(server.rss_bytes()?);
-        let found = total_hits(&mut c, MARKED, "").await?;
-        if found >= marked {
-            break;
+    if let Some(marked) = marked {
+        let started = Instant::now();
+        let server = akte_e2e::Server::start(data, Some(config))?;
+        let mut c = connect(&server).await?;
+        let (mut peak_anon, mut peak_file) = (0, 0);
+        loop {
+            let (anon, file) = rss(server.pid())?;
+            peak_anon = peak_anon.max(anon);
+            peak_file = peak_file.max(file);
+            let found = total_hits(&mut c, MARKED, "").await?;
+            if found >= marked {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        let index_time = started.elapsed();
+        println!(
+            "Index: {} documents indexed by the server in {:.0} s ({:.0} documents/s); server RSS at the end {}; at the most (sampled every 2 s) {} MiB own memory, {} MiB mapped files.",
+            args.documents,
+            index_time.as_secs_f64(),
+            args.documents as f64 / index_time.as_secs_f64(),
+            rss_text(rss(server.pid())?),
+            mib(peak_anon),
+            mib(peak_file)
+        );
+        drop(c);
+        stop(server)?;
     }
-    let index_time = started.elapsed();
-    let rss_indexed = server.rss_bytes()?;
-    println!(
-        "Index: {} documents indexed by the server in {:.0} s ({:.0} documents/s); server RSS {} MiB at the end, {} MiB at the most (sampled every 2 s).",
-        args.documents,
-        index_time.as_secs_f64(),
-        args.documents as f64 / index_time.as_secs_f64(),
-        mib(rss_indexed),
-        mib(peak.max(rss_indexed))
-    );
-    drop(c);
-    stop(server)?;
     let du = Command::new("du").args(["-sh"]).arg(data).output()?;
     println!(
         "Data directory: {}",
@@ -278,11 +325,11 @@ async fn serve_and_query(
     let mut c = connect(&server).await?;
     let found = total_hits(&mut c, MARKED, "Standort3").await?;
     let cold = started.elapsed();
-    let rss_cold = server.rss_bytes()?;
+    let rss_cold = rss(server.pid())?;
     println!(
-        "Cold start: {:.0} ms from starting the process to the first search answered ({found} hits); server RSS {} MiB.",
+        "Cold start after a shutdown: {:.0} ms from starting the process to the first search answered ({found} hits); server RSS {}.",
         millis(cold),
-        mib(rss_cold)
+        rss_text(rss_cold)
     );
 
     // Queries.
@@ -373,7 +420,7 @@ async fn serve_and_query(
             all[k].extend(l);
         }
     }
-    let rss_after = server.rss_bytes()?;
+    let rss_after = rss(server.pid())?;
     println!(
         "\nQueries, 8 clients for {} s ({} documents):\n",
         args.seconds, args.documents
@@ -398,11 +445,18 @@ async fn serve_and_query(
             millis(percentile(l, 0.99))
         );
     }
+    println!("\nServer RSS after the queries: {}.", rss_text(rss_after));
+    drop(c);
+    // A crash (SIGKILL) after the queries, then the same start again: the
+    // catalog replays its write-ahead log.
+    let started = Instant::now();
+    let server = server.restart()?;
+    let mut c = connect(&server).await?;
+    let found = total_hits(&mut c, MARKED, "Standort3").await?;
     println!(
-        "\nServer RSS: {} MiB after indexing, {} MiB after a cold start, {} MiB after the queries.",
-        mib(rss_indexed),
-        mib(rss_cold),
-        mib(rss_after)
+        "Cold start after a crash (SIGKILL after the queries): {:.0} ms to the first search answered ({found} hits); server RSS {}.",
+        millis(started.elapsed()),
+        rss_text(rss(server.pid())?)
     );
     drop(c);
     stop(server)?;

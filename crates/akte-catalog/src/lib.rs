@@ -235,14 +235,27 @@ fn synced() -> WriteOptions {
     w
 }
 
+/// Bound on the catalog's write-ahead logs (see [`Catalog::open`]).
+pub const MAX_TOTAL_WAL_BYTES: u64 = 128 * 1024 * 1024;
+
 impl Catalog {
     /// Opens (creating) the catalog in directory `path`.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with_wal_limit(path, MAX_TOTAL_WAL_BYTES)
+    }
+
+    fn open_with_wal_limit(path: &Path, max_total_wal_bytes: u64) -> Result<Self> {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         opts.set_max_background_jobs(2);
         opts.set_keep_log_file_num(5);
+        // Without a bound, RocksDB keeps write-ahead logs until every column
+        // family has flushed the data they hold (up to gigabytes with column
+        // families that are rarely written), and replays all of them at the
+        // next start after a crash: many seconds. Past this size the column
+        // families holding the oldest logs are flushed.
+        opts.set_max_total_wal_size(max_total_wal_bytes);
         let cfs = ALL_CFS.iter().map(|name| {
             let mut cf_opts = Options::default();
             if *name == CF_COUNTERS {
@@ -808,6 +821,16 @@ impl Catalog {
     /// Forces buffered writes (not synced ones) to disk, e.g. before shutdown.
     pub fn flush_wal(&self) -> Result<()> {
         self.db.flush_wal(true)?;
+        Ok(())
+    }
+
+    /// Writes every column family's memory table to its files, so that the
+    /// next start has no log to replay (at shutdown).
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush_wal(true)?;
+        let cfs: Vec<&ColumnFamily> = ALL_CFS.iter().map(|name| self.cf(name)).collect();
+        self.db
+            .flush_cfs_opt(&cfs, &rocksdb::FlushOptions::default())?;
         Ok(())
     }
 }

@@ -380,3 +380,46 @@ fn access_log_is_kept_newest_first() {
     assert_eq!(log[0].document_id.as_deref(), Some("doc2"));
     assert_eq!(log[1].document_id.as_deref(), Some("doc1"));
 }
+
+/// Bytes of write-ahead log files in the catalog directory.
+fn wal_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum()
+}
+
+/// Polls `f` for up to ten seconds (RocksDB flushes in the background).
+fn eventually(what: &str, f: impl Fn() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !f() {
+        assert!(std::time::Instant::now() < until, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn write_ahead_logs_stay_bounded_and_shutdown_flushes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog");
+    let catalog = Catalog::open_with_wal_limit(&path, 1024 * 1024).unwrap();
+    let ids = IdGenerator::new();
+    // The cases column family is written once and never again: without a
+    // bound every log since would be kept for its sake.
+    let c = case(&ids, "12345BG0000077", "Nord");
+    catalog.create_case(&c).unwrap();
+    for i in 0..8000u32 {
+        catalog
+            .insert_document(&document(&ids, &c, &i.to_le_bytes()))
+            .unwrap();
+    }
+    eventually("logs bounded", || wal_bytes(&path) < 2 * 1024 * 1024);
+    catalog.flush().unwrap();
+    eventually("logs flushed", || wal_bytes(&path) < 64 * 1024);
+    drop(catalog);
+    let catalog = Catalog::open(&path).unwrap();
+    assert_eq!(catalog.document_count().unwrap(), 8000);
+    assert_eq!(catalog.case_document_count(c.case_id).unwrap(), 8000);
+}

@@ -80,8 +80,8 @@ pub async fn serve(
     if let Some(gc) = gc {
         gc.abort();
     }
-    if let Err(e) = store.catalog().flush_wal() {
-        tracing::warn!(error = %e, "flushing the catalog log at shutdown failed");
+    if let Err(e) = store.catalog().flush() {
+        tracing::warn!(error = %e, "flushing the catalog at shutdown failed");
     }
     result?;
     Ok(())
