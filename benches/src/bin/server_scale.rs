@@ -11,11 +11,15 @@
 //! 3. Restart: the server is stopped (SIGTERM) and started again. Cold start:
 //!    from starting the process to the first search answered.
 //! 4. Queries for `--seconds` from 8 clients: case lookups by number, searches
-//!    with a site filter, a case's document list, downloads. Server RSS after
-//!    each phase.
+//!    with a site filter, a case's document list, downloads.
+//! 5. Crash: the server is killed (SIGKILL) and started again; cold start as
+//!    in 3, now with the catalog's log to replay.
 //!
-//! Baseline in the same run: the same search as a bare term query, and the
-//! load phase's own rate of synced catalog writes.
+//! Server memory is reported after each phase, as its own (anonymous) memory
+//! and the mapped index files the kernel may drop. The bare-query baseline
+//! for the same corpus is `search-scale`'s.
+//!
+//! `--dir DIR --reuse` runs phases 3 to 5 again on a directory loaded before.
 //!
 //! Usage: cargo run --release -p akte-benches --bin server-scale -- [DOCUMENTS]
 

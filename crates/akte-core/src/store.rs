@@ -287,6 +287,15 @@ impl Store {
         self.inner.ocr.is_some()
     }
 
+    /// Runs a catalog point read (one key, or a key and its counter) on the
+    /// calling task. Such a read takes a few microseconds from RocksDB's
+    /// memory tables, block cache or the page cache, far less than handing
+    /// it to a blocking thread and back; scans and writes, which can take
+    /// long or stall, go through [`Store::blocking`].
+    fn point_read<T>(&self, f: impl FnOnce(&Inner) -> Result<T>) -> Result<T> {
+        f(&self.inner)
+    }
+
     /// Runs blocking catalog or index work off the async executor.
     pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T>
     where
@@ -359,22 +368,18 @@ impl Store {
         let id: CaseId = id
             .parse()
             .map_err(|e: akte_types::IdParseError| CoreError::InvalidArgument(e.to_string()))?;
-        self.blocking(move |inner| match inner.catalog.get_case(id)? {
+        self.point_read(|inner| match inner.catalog.get_case(id)? {
             Some(case) => Self::view(inner, case),
             None => Err(CoreError::NotFound(format!("case {id} not found"))),
         })
-        .await
     }
 
     pub async fn get_case_by_number(&self, number: &str) -> Result<CaseView> {
         let number = self.parse_case_number(number)?;
-        self.blocking(
-            move |inner| match inner.catalog.get_case_by_number(&number)? {
-                Some(case) => Self::view(inner, case),
-                None => Err(CoreError::NotFound(format!("case {number} not found"))),
-            },
-        )
-        .await
+        self.point_read(|inner| match inner.catalog.get_case_by_number(&number)? {
+            Some(case) => Self::view(inner, case),
+            None => Err(CoreError::NotFound(format!("case {number} not found"))),
+        })
     }
 
     /// Cases ordered by number, optionally of one site. The page token is the
@@ -687,13 +692,12 @@ impl Store {
 
     pub async fn get_document(&self, id: &str) -> Result<Document> {
         let id = Self::parse_document_id(id)?;
-        self.blocking(move |inner| {
+        self.point_read(|inner| {
             inner
                 .catalog
                 .get_document(id)?
                 .ok_or_else(|| CoreError::NotFound(format!("document {id} not found")))
         })
-        .await
     }
 
     /// The document and a stream of its bytes (or of the range `offset`,
