@@ -201,6 +201,27 @@ fn catalog(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // One busy case: every document filed adds to its counter.
+    let busy = &cases[0];
+    for n in 0..10_000u64 {
+        catalog
+            .insert_document(&document(&ids, busy, 2 << 40 | n))
+            .unwrap();
+    }
+    g.bench_function(
+        "get case by number, 10,000 documents filed in it just now",
+        |b| {
+            b.iter(|| {
+                catalog
+                    .get_case_by_number(&busy.case_number)
+                    .unwrap()
+                    .unwrap()
+            })
+        },
+    );
+    g.bench_function("case document count, same case", |b| {
+        b.iter(|| catalog.case_document_count(busy.case_id).unwrap())
+    });
     g.finish();
 }
 

@@ -16,6 +16,10 @@
 //! temporary data directory (OCR off: the storage path is measured) and
 //! reports the server's RSS and CPU. Prints Markdown tables.
 //!
+//! Before each scenario it waits until the started server is idle again
+//! (indexing of earlier uploads done), so that scenarios do not measure each
+//! other's leftovers.
+//!
 //! Usage: cargo run -p akte-benches --bin akte-bench -- [--scenario all] [--count 2000]
 
 use std::io::Write;
@@ -509,6 +513,27 @@ fn plot(path: &Path, curves: &[(Op, Vec<Point>)]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits until the server has finished the work earlier scenarios left
+/// behind (indexing, compaction): its CPU use below 5% over half a second,
+/// for at most a minute. Without a pid (a server not started here) it
+/// returns at once.
+async fn settle(pid: Option<u32>) {
+    let Some(pid) = pid else { return };
+    let until = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < until {
+        let Some((before, _)) = proc_usage(pid) else {
+            return;
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Some((after, _)) = proc_usage(pid) else {
+            return;
+        };
+        if after - before < 0.025 {
+            return;
+        }
+    }
+}
+
 fn row(name: &str, clients: usize, r: &Run, baseline: &str, ratio: &str) -> String {
     format!(
         "| {name} | {clients} | {} | {:.0} | {:.1} | {} | {} | {} | {} | {} | {baseline} | {ratio} |",
@@ -604,6 +629,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
+    settle(pid).await;
     if want("sizes") {
         // One client: how the acknowledgement time grows with the size.
         for size in [KB, 16 * KB, 64 * KB, 200 * KB, MB, 4 * MB] {
@@ -631,6 +657,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
+    settle(pid).await;
     if want("large") {
         let case = Arc::clone(&case);
         let r = drive(
@@ -676,6 +703,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
+    settle(pid).await;
     if want("lookup") {
         let case = Arc::clone(&case);
         let r = drive(&pool, pid, 32, args.count * 2, None, move |mut c, _| {
@@ -695,6 +723,7 @@ async fn main() -> anyhow::Result<()> {
             row("case lookup by number", 32, &r, "target p99 ≤ 2 ms", "-")
         );
     }
+    settle(pid).await;
     if want("download") {
         let ids = Arc::new(ids.clone());
         let r = drive(&pool, pid, 32, args.count, None, move |mut c, i| {
@@ -713,6 +742,7 @@ async fn main() -> anyhow::Result<()> {
             )
         );
     }
+    settle(pid).await;
     if want("mix") {
         let ids = Arc::new(ids.clone());
         let case = Arc::clone(&case);
@@ -761,6 +791,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
         println!("{}", row("mix: 25% scans 1–4 pages, 15% text letters, 30% downloads, 20% lookups, 10% searches", 32, &r, "-", "-"));
     }
+    settle(pid).await;
     if want("sweep") {
         println!("\nLatency against load: 32 clients; first as fast as answers come (closed loop), then at fixed fractions of that rate, latency counted from when each request was due.\n");
         println!("| operation | offered ops/s | achieved ops/s | p50 ms | p99 ms |");
@@ -768,6 +799,7 @@ async fn main() -> anyhow::Result<()> {
         let ids = Arc::new(ids.clone());
         let mut curves = Vec::new();
         for op in [Op::Lookup, Op::Download, Op::Ingest] {
+            settle(pid).await;
             let mut points = Vec::new();
             let count = match op {
                 Op::Lookup => args.count * 2,
