@@ -50,6 +50,16 @@ impl DurableLocal {
         self.inner.path_to_filesystem(location)
     }
 
+    /// Syncs the directory that holds `location`, making its entry durable.
+    pub async fn sync_parent(&self, location: &Path) -> object_store::Result<()> {
+        let dest = self.fs_path(location)?;
+        tokio::task::spawn_blocking(move || {
+            sync_dir(dest.parent().unwrap_or(FsPath::new("/"))).map_err(generic)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
     /// Makes the local file `src` the object at `location` without copying
     /// it: `src` is synced, then renamed into place and its directory
     /// synced. Returns `Ok(false)`, leaving `src` alone, when `src` is on

@@ -162,6 +162,8 @@ pub const DEFAULT_MEMORY_BUDGET: u64 = 256 * 1024 * 1024;
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
     local: Option<Arc<DurableLocal>>,
+    /// Staged files can be renamed into the local blob directory.
+    rename_into_place: bool,
     staging: PathBuf,
     inline_limit: usize,
     budget: Arc<MemoryBudget>,
@@ -179,9 +181,20 @@ impl BlobStore {
             std::fs::remove_dir_all(&staging)?;
         }
         std::fs::create_dir_all(&staging)?;
+        // Renaming into place needs both on one file system.
+        let mut rename_into_place = false;
+        if let Some(l) = &local {
+            use std::os::unix::fs::MetadataExt;
+            rename_into_place =
+                std::fs::metadata(l.root())?.dev() == std::fs::metadata(&staging)?.dev();
+            if !rename_into_place {
+                tracing::info!(staging = %staging.display(), blobs = %l.root().display(), "staging is on another file system than the blobs: large uploads are copied into place");
+            }
+        }
         Ok(Self {
             store,
             local,
+            rename_into_place,
             staging,
             inline_limit: DEFAULT_INLINE_LIMIT,
             budget: Arc::new(MemoryBudget {
@@ -223,11 +236,12 @@ impl BlobStore {
 
     /// Bytes that committing `staged` newly takes on a local blob directory:
     /// content held in memory is written there; a staged file is renamed
-    /// into place and takes no more.
+    /// into place and takes no more, unless it has to be copied.
     pub fn local_bytes_to_commit(&self, staged: &StagedBlob) -> u64 {
         match (&self.local, &staged.content) {
-            (Some(_), Content::Memory(..)) => staged.size,
-            _ => 0,
+            (None, _) => 0,
+            (Some(_), Content::File(_)) if self.rename_into_place => 0,
+            (Some(_), _) => staged.size,
         }
     }
 
@@ -284,9 +298,18 @@ impl BlobStore {
             }
             Content::File(spill) => {
                 if self.existing_is_sound(&key, staged).await? {
+                    // It may have just been renamed into place by a
+                    // concurrent upload that has not synced its directory
+                    // yet; whoever records it must find it durable.
+                    if let Some(local) = &self.local {
+                        local
+                            .sync_parent(&key)
+                            .await
+                            .map_err(BlobError::store("sync"))?;
+                    }
                     return Ok(false);
                 }
-                if let Some(local) = &self.local {
+                if let (Some(local), true) = (&self.local, self.rename_into_place) {
                     if local
                         .adopt_file(&spill.path, &key)
                         .await
@@ -498,16 +521,26 @@ fn file_stream(file: std::fs::File, range: Range<u64>) -> BoxStream<'static, Res
                 let mut buf = vec![0u8; len as usize];
                 let mut filled = 0;
                 while filled < buf.len() {
-                    match file.read_at(&mut buf[filled..], start + filled as u64)? {
-                        0 => break,
-                        n => filled += n,
+                    match file.read_at(&mut buf[filled..], start + filled as u64) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
                     }
                 }
                 buf.truncate(filled);
                 Ok(Bytes::from(buf))
             })
             .await
-            .map_err(std::io::Error::other)??;
+            .map_err(std::io::Error::other)
+            .and_then(|r| r)
+            .map_err(|e| BlobError::Store {
+                op: "read",
+                source: object_store::Error::Generic {
+                    store: "DurableLocal",
+                    source: Box::new(e),
+                },
+            })?;
             if block.is_empty() {
                 // The file is shorter than it was said to be: the size
                 // check after the stream reports it.

@@ -535,7 +535,13 @@ impl Store {
                     media_type = Some(verify(&head)?);
                 }
             }
+            let before = writer.size();
             writer.write(&chunk).await?;
+            // Content beyond the memory budget goes to staging on the data
+            // directory's disk: check the reserve for every MiB received.
+            if before >> 20 != writer.size() >> 20 {
+                self.check_disk_space(0)?;
+            }
         }
         if writer.size() == 0 {
             return Err(CoreError::InvalidArgument(

@@ -548,18 +548,30 @@ async fn uploads_beyond_capacity_are_refused_at_once() {
         .unwrap();
 }
 
+/// A store keeping a disk reserve of 10 MB, whose disks have `free` bytes
+/// free, `shrink` fewer at every look.
+fn store_with_disk(
+    dir: &std::path::Path,
+    inline: u64,
+    free: u64,
+    shrink: u64,
+) -> (Store, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let mut s = store(dir, |c| {
+        c.limits.reserved_disk_bytes = 10_000_000;
+        c.limits.inline_upload_bytes = inline;
+    });
+    let free = std::sync::Arc::new(AtomicU64::new(free));
+    let f = std::sync::Arc::clone(&free);
+    s.set_free_space(Box::new(move |_| Ok(f.fetch_sub(shrink, Ordering::SeqCst))));
+    (s, free)
+}
+
 #[tokio::test]
 async fn uploads_that_would_eat_into_the_disk_reserve_are_refused_before_writing() {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
     let dir = tempfile::tempdir().unwrap();
-    let mut s = store(dir.path(), |c| {
-        c.limits.reserved_disk_bytes = 10_000_000;
-        c.limits.inline_upload_bytes = 1024 * 1024;
-    });
-    let free = Arc::new(AtomicU64::new(u64::MAX));
-    let f = Arc::clone(&free);
-    s.set_free_space(Box::new(move |_| Ok(f.load(Ordering::SeqCst))));
+    let (s, free) = store_with_disk(dir.path(), 1024 * 1024, u64::MAX, 0);
     new_case(&s, "12345BG0000031").await;
     let refused = |err: CoreError| {
         assert_eq!(err.code(), ErrorCode::ResourceExhausted, "{err}");
@@ -595,4 +607,35 @@ async fn uploads_that_would_eat_into_the_disk_reserve_are_refused_before_writing
     s.upload(text_header("12345BG0000031"), chunks(&content))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_large_upload_stops_while_received_when_it_reaches_the_disk_reserve() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    // Each look at the disk finds a MB less free, as if the content
+    // received meanwhile had landed there: 11.5 MB, 10.5 MB, then 9.5 MB.
+    let (s, _) = store_with_disk(dir.path(), 64 * 1024, 11_500_000, 1_000_000);
+    new_case(&s, "12345BG0000032").await;
+    let content = vec![b'b'; 5 * 1024 * 1024];
+    let parts: Vec<crate::Result<Bytes>> = content
+        .chunks(64 * 1024)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let pulled = Arc::new(AtomicU64::new(0));
+    let p = Arc::clone(&pulled);
+    let stream = futures::stream::iter(parts).inspect(move |_| {
+        p.fetch_add(1, Ordering::SeqCst);
+    });
+    let err = s
+        .upload(text_header("12345BG0000032"), stream)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ResourceExhausted, "{err}");
+    assert!(err.client_message().contains("disk is full"));
+    // Refused at the second MiB (32 parts of 64 KiB), not after all five.
+    let pulled = pulled.load(Ordering::SeqCst);
+    assert!(pulled <= 33, "{pulled} parts taken");
+    nothing_left(&s, dir.path()).await;
 }
