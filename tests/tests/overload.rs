@@ -1,6 +1,7 @@
 //! Overload: beyond capacity the server refuses uploads with
 //! RESOURCE_EXHAUSTED instead of queueing them; memory stays bounded under
-//! many slow uploaders; deadlines are honoured; nothing is left behind.
+//! many slow uploaders; deadlines are honoured, by uploads and by streamed
+//! downloads; nothing is left behind.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -156,10 +157,69 @@ async fn deadlines_are_honoured() {
         files_below(&server.data_dir.join("staging")).is_empty()
     })
     .await;
-    // Unary calls carry deadlines too.
-    let mut req = tonic::Request::new(pb::GetCaseRequest {
-        key: Some(pb::get_case_request::Key::CaseNumber(k.case_number.clone())),
+}
+
+/// Starts downloading a document with a deadline `timeout` from now.
+async fn download_within(
+    c: &mut Clients,
+    id: &str,
+    timeout: Duration,
+) -> tonic::Streaming<pb::DownloadDocumentResponse> {
+    let mut request = tonic::Request::new(pb::DownloadDocumentRequest {
+        document_id: id.into(),
+        offset: None,
+        length: None,
     });
-    req.set_timeout(Duration::from_secs(5));
-    cc.cases.get_case(req).await.unwrap();
+    request.set_timeout(timeout);
+    c.docs
+        .download_document(request)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn a_download_ends_at_its_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), None).unwrap();
+    let mut c = clients(&server).await;
+    let k = create_case(&mut c, "12345BG0000503", "Nord").await;
+    let content = tiff(24 * MIB, 7);
+    let doc = upload(
+        &mut c,
+        header(&k.case_number, "image/tiff", "gross.tif"),
+        &content,
+    )
+    .await
+    .unwrap();
+
+    // A reader that stalls after the first message: once the deadline has
+    // passed the server ends the stream instead of holding it open.
+    let mut stream = download_within(&mut c, &doc.document_id, Duration::from_millis(500)).await;
+    stream.message().await.unwrap().expect("the document first");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut received = 0;
+    let status = loop {
+        match stream.message().await {
+            Ok(Some(m)) => {
+                if let Some(pb::download_document_response::Payload::Chunk(b)) = m.payload {
+                    received += b.len();
+                }
+            }
+            Ok(None) => panic!("the whole document ({received} bytes) came after the deadline"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(status.code(), tonic::Code::DeadlineExceeded, "{status:?}");
+    assert!(received < content.len());
+
+    // Within its deadline the same download is whole.
+    let mut stream = download_within(&mut c, &doc.document_id, Duration::from_secs(60)).await;
+    let mut data = Vec::new();
+    while let Some(m) = stream.message().await.unwrap() {
+        if let Some(pb::download_document_response::Payload::Chunk(b)) = m.payload {
+            data.extend_from_slice(&b);
+        }
+    }
+    assert!(data == content);
 }

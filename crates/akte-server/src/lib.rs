@@ -2,6 +2,7 @@
 //! plus health checking and server reflection.
 
 mod convert;
+mod deadline;
 mod reset;
 mod services;
 

@@ -10,6 +10,7 @@ use futures::stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::convert::{self, millis, status_from};
+use crate::deadline;
 use crate::reset::BodyBroken;
 
 fn remote(req: &Request<impl Sized>) -> String {
@@ -214,6 +215,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         request: Request<pb::DownloadDocumentRequest>,
     ) -> Result<Response<DownloadStream>, Status> {
         let peer = remote(&request);
+        let deadline = deadline::of(request.metadata());
         let r = request.into_inner();
         let (doc, bytes) = self
             .store
@@ -249,7 +251,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
                 .map_err(status_from)
         });
         let stream = futures::stream::once(async move { Ok(first) }).chain(chunks);
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(deadline::bounded(stream, deadline)))
     }
 
     async fn get_document(
