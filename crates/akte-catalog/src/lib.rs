@@ -241,6 +241,9 @@ const MAX_SUCCESSIVE_MERGES: usize = 16;
 /// Bound on the catalog's write-ahead logs (see [`Catalog::open`]).
 pub const MAX_TOTAL_WAL_BYTES: u64 = 128 * 1024 * 1024;
 
+/// Bound on the memory tables of all column families together.
+const MEMTABLE_BYTES: usize = 128 * 1024 * 1024;
+
 impl Catalog {
     /// Opens (creating) the catalog in directory `path`.
     pub fn open(path: &Path) -> Result<Self> {
@@ -259,6 +262,10 @@ impl Catalog {
         // next start after a crash: many seconds. Past this size the column
         // families holding the oldest logs are flushed.
         opts.set_max_total_wal_size(max_total_wal_bytes);
+        // Memory tables of all column families together; without this bound
+        // each of the busy ones (document rows, page texts, queues) may hold
+        // two 64 MiB tables, several hundred MiB while documents pour in.
+        opts.set_db_write_buffer_size(MEMTABLE_BYTES);
         let cfs = ALL_CFS.iter().map(|name| {
             let mut cf_opts = Options::default();
             if *name == CF_COUNTERS {
@@ -795,6 +802,25 @@ impl Catalog {
         self.db
             .put_cf(self.cf(CF_ACCESS_LOG), id, codec::encode(record))?;
         Ok(())
+    }
+
+    /// Records an access like [`Catalog::log_access`], but never waits: where
+    /// RocksDB would stall or slow the write down (compaction behind, memory
+    /// tables full) it returns `Ok(false)` at once and writes nothing, so
+    /// that the caller can retry where blocking is allowed. Otherwise the
+    /// write is one memory-table insert and one unsynced append to the log:
+    /// microseconds, cheap enough for an async task.
+    pub fn try_log_access(&self, id: [u8; 16], record: &AccessRecord) -> Result<bool> {
+        let mut opts = WriteOptions::default();
+        opts.set_no_slowdown(true);
+        match self
+            .db
+            .put_cf_opt(self.cf(CF_ACCESS_LOG), id, codec::encode(record), &opts)
+        {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == rocksdb::ErrorKind::Incomplete => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Up to `limit` access records, newest first.

@@ -832,14 +832,17 @@ impl Store {
     // ------------------------------------------------------------ access log
 
     /// Records a read of social data before it is served; a read that cannot
-    /// be logged is refused.
+    /// be logged is refused. The record is written on the calling task
+    /// (an unsynced write, like a point read in cost); only when RocksDB
+    /// would stall the write does it wait on a blocking thread.
     pub async fn log_access(&self, mut record: AccessRecord) -> Result<()> {
         record.at = now_millis();
-        self.blocking(move |inner| {
-            let id = inner.ids.raw();
-            Ok(inner.catalog.log_access(id, &record)?)
-        })
-        .await
+        let id = self.inner.ids.raw();
+        if self.inner.catalog.try_log_access(id, &record)? {
+            return Ok(());
+        }
+        self.blocking(move |inner| Ok(inner.catalog.log_access(id, &record)?))
+            .await
     }
 
     /// The newest `limit` access records, newest first.
