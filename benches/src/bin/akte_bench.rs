@@ -9,8 +9,8 @@
 //! - `lookup`: case lookup by number, 32 clients.
 //! - `download`: 200 KB documents, 32 clients.
 //! - `mix`: the day of a job centre: scanned letters of 1–4 pages of
-//!   50 KB–1.2 MB each, German text letters, downloads, case lookups and
-//!   searches, 32 clients.
+//!   50 KB–5 MB each (log-uniform), German text letters, downloads, case
+//!   lookups and searches, 32 clients.
 //!
 //! Without `--server` it starts `target/debug/akte` (or `AKTE_BIN`) on a
 //! temporary data directory (OCR off: the storage path is measured) and
@@ -129,6 +129,14 @@ fn german_letter(rng: &mut StdRng) -> Vec<u8> {
         text.push(if i % 12 == 11 { '\n' } else { ' ' });
     }
     text.into_bytes()
+}
+
+/// The size of one scanned page: 50 KB to 5 MB, evenly spread on a log
+/// scale (half of the pages under 500 KB: black-and-white or greyscale
+/// scans; the rest up to colour pages and phone photos of 5 MB).
+fn page_size(rng: &mut StdRng) -> usize {
+    let (lo, hi) = ((50.0 * KB as f64).ln(), (5.0 * MB as f64).ln());
+    rng.random_range(lo..hi).exp() as usize
 }
 
 // ------------------------------------------------------------- baselines
@@ -753,11 +761,9 @@ async fn main() -> anyhow::Result<()> {
                 let mut rng = StdRng::seed_from_u64(i as u64 ^ 0x3141);
                 let pick: f64 = rng.random();
                 if pick < 0.25 {
-                    // A scanned letter: 1–4 pages of 50 KB–1.2 MB.
+                    // A scanned letter: 1–4 pages of 50 KB–5 MB each.
                     let pages = rng.random_range(1..=4);
-                    let size: usize = (0..pages)
-                        .map(|_| rng.random_range(50 * KB..1200 * KB))
-                        .sum();
+                    let size: usize = (0..pages).map(|_| page_size(&mut rng)).sum();
                     upload(&mut c, &case, "image/tiff", scan(&mut rng, size)).await?;
                     Ok(size)
                 } else if pick < 0.4 {
@@ -817,8 +823,9 @@ async fn main() -> anyhow::Result<()> {
             let capacity = closed.ops as f64 / closed.wall.as_secs_f64();
             for fraction in [0.1, 0.25, 0.5, 0.75, 0.9] {
                 let rate = capacity * fraction;
-                // About three seconds per point.
-                let n = ((rate * 3.0) as usize).clamp(100, 20_000);
+                // About eight seconds per point: long enough that one
+                // stall of the machine does not make the p99 of a point.
+                let n = ((rate * 8.0) as usize).clamp(200, 60_000);
                 let r = drive(
                     &pool,
                     pid,

@@ -12,14 +12,16 @@
 //!    from starting the process to the first search answered.
 //! 4. Queries for `--seconds` from 8 clients: case lookups by number, searches
 //!    with a site filter, a case's document list, downloads.
-//! 5. Crash: the server is killed (SIGKILL) and started again; cold start as
+//! 5. Ack to searchable: letters uploaded one at a time, each searched for
+//!    until found.
+//! 6. Crash: the server is killed (SIGKILL) and started again; cold start as
 //!    in 3, now with the catalog's log to replay.
 //!
 //! Server memory is reported after each phase, as its own (anonymous) memory
 //! and the mapped index files the kernel may drop. The bare-query baseline
 //! for the same corpus is `search-scale`'s.
 //!
-//! `--dir DIR --reuse` runs phases 3 to 5 again on a directory loaded before.
+//! `--dir DIR --reuse` runs phases 3 to 6 again on a directory loaded before.
 //!
 //! Usage: cargo run --release -p akte-benches --bin server-scale -- [DOCUMENTS]
 
@@ -75,19 +77,30 @@ fn mib(bytes: u64) -> u64 {
     bytes / (1024 * 1024)
 }
 
+/// A field of `/proc/PID/status` in bytes (the kernel gives kB).
+fn status_bytes(pid: u32, name: &str) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    Ok(status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024)
+}
+
 /// Resident memory of a process: (anonymous, file-backed) bytes. File-backed
 /// pages are mapped index files, which the kernel can drop at any time.
 fn rss(pid: u32) -> anyhow::Result<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .unwrap_or(0)
-            * 1024
-    };
-    Ok((field("RssAnon:"), field("RssFile:") + field("RssShmem:")))
+    Ok((
+        status_bytes(pid, "RssAnon:")?,
+        status_bytes(pid, "RssFile:")? + status_bytes(pid, "RssShmem:")?,
+    ))
+}
+
+/// The most resident memory the process has had so far (own and mapped
+/// together), as the kernel counts it: no peak between samples is missed.
+fn peak_rss(pid: u32) -> anyhow::Result<u64> {
+    status_bytes(pid, "VmHWM:")
 }
 
 fn rss_text((anon, file): (u64, u64)) -> String {
@@ -225,6 +238,33 @@ async fn connect(server: &akte_e2e::Server) -> anyhow::Result<Clients> {
     })
 }
 
+/// Letters uploaded one at a time to time how soon each is searchable.
+const ACK_TO_SEARCH_LETTERS: usize = 20;
+
+/// Uploads a German text letter into a case; returns when it is acknowledged.
+async fn upload_text(c: &mut Clients, case_number: &str, text: String) -> anyhow::Result<()> {
+    let header = pb::UploadDocumentRequest {
+        payload: Some(pb::upload_document_request::Payload::Header(
+            pb::DocumentHeader {
+                case_number: case_number.into(),
+                media_type: "text/plain".into(),
+                filename: "brief.txt".into(),
+                document_type: "Schreiben".into(),
+                ..Default::default()
+            },
+        )),
+    };
+    let chunk = pb::UploadDocumentRequest {
+        payload: Some(pb::upload_document_request::Payload::Chunk(
+            text.into_bytes().into(),
+        )),
+    };
+    c.docs
+        .upload_document(futures::stream::iter([header, chunk]))
+        .await?;
+    Ok(())
+}
+
 async fn total_hits(c: &mut Clients, query: &str, site: &str) -> anyhow::Result<u64> {
     Ok(c.search
         .search(pb::SearchRequest {
@@ -306,13 +346,14 @@ async fn serve_and_query(
         }
         let index_time = started.elapsed();
         println!(
-            "Index: {} documents indexed by the server in {:.0} s ({:.0} documents/s); server RSS at the end {}; at the most (sampled every 2 s) {} MiB own memory, {} MiB mapped files.",
+            "Index: {} documents indexed by the server in {:.0} s ({:.0} documents/s); server RSS at the end {}; at the most (sampled every 2 s) {} MiB own memory, {} MiB mapped files; peak RSS (VmHWM) {} MiB.",
             args.documents,
             index_time.as_secs_f64(),
             args.documents as f64 / index_time.as_secs_f64(),
             rss_text(rss(server.pid())?),
             mib(peak_anon),
-            mib(peak_file)
+            mib(peak_file),
+            mib(peak_rss(server.pid())?)
         );
         drop(c);
         stop(server)?;
@@ -449,7 +490,41 @@ async fn serve_and_query(
             millis(percentile(l, 0.99))
         );
     }
-    println!("\nServer RSS after the queries: {}.", rss_text(rss_after));
+    println!(
+        "\nServer RSS after the queries: {}; peak RSS (VmHWM) since its start {} MiB.",
+        rss_text(rss_after),
+        mib(peak_rss(server.pid())?)
+    );
+
+    // From acknowledgement to searchable, on the full index.
+    let mut waits = Vec::new();
+    let mut rng = StdRng::seed_from_u64(99);
+    for n in 0..ACK_TO_SEARCH_LETTERS {
+        let word = format!("Eingangsvermerk{n}x{}", rng.random_range(0..u32::MAX));
+        let mut text = letter(&mut rng, n).body;
+        text.push(' ');
+        text.push_str(&word);
+        upload_text(&mut c, &cases[n % cases.len()].to_string(), text).await?;
+        let acked = Instant::now();
+        while total_hits(&mut c, &word, "").await? == 0 {
+            anyhow::ensure!(
+                acked.elapsed() < Duration::from_secs(60),
+                "{word} not searchable after 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        waits.push(acked.elapsed());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    waits.sort();
+    println!(
+        "\nFrom acknowledgement to searchable, {} letters uploaded one at a time over gRPC on the index of {} documents: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms (the indexer's batching wait, `index.commit_interval_ms`, is 200 ms of it).",
+        waits.len(),
+        args.documents,
+        millis(percentile(&waits, 0.5)),
+        millis(percentile(&waits, 0.95)),
+        millis(percentile(&waits, 1.0))
+    );
     drop(c);
     // A crash (SIGKILL) after the queries, then the same start again: the
     // catalog replays its write-ahead log.
