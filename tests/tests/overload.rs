@@ -1,7 +1,8 @@
 //! Overload: beyond capacity the server refuses uploads with
 //! RESOURCE_EXHAUSTED instead of queueing them; memory stays bounded under
 //! many slow uploaders; deadlines are honoured, by uploads and by streamed
-//! downloads; nothing is left behind.
+//! downloads; downloads beyond capacity are refused too; nothing is left
+//! behind.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -159,6 +160,27 @@ async fn deadlines_are_honoured() {
     .await;
 }
 
+/// A server on `dir` holding one document of `len` bytes (a "TIFF"): the
+/// server, a client, the document and its content.
+async fn large_document(
+    dir: &std::path::Path,
+    config: Option<&str>,
+    len: usize,
+) -> (Server, Clients, pb::Document, Vec<u8>) {
+    let server = Server::start(&dir.join("data"), config).unwrap();
+    let mut c = clients(&server).await;
+    let k = create_case(&mut c, "12345BG0000503", "Nord").await;
+    let content = tiff(len, 7);
+    let doc = upload(
+        &mut c,
+        header(&k.case_number, "image/tiff", "gross.tif"),
+        &content,
+    )
+    .await
+    .unwrap();
+    (server, c, doc, content)
+}
+
 /// Starts downloading a document with a deadline `timeout` from now.
 async fn download_within(
     c: &mut Clients,
@@ -181,17 +203,7 @@ async fn download_within(
 #[tokio::test]
 async fn a_download_ends_at_its_deadline() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(&dir.path().join("data"), None).unwrap();
-    let mut c = clients(&server).await;
-    let k = create_case(&mut c, "12345BG0000503", "Nord").await;
-    let content = tiff(24 * MIB, 7);
-    let doc = upload(
-        &mut c,
-        header(&k.case_number, "image/tiff", "gross.tif"),
-        &content,
-    )
-    .await
-    .unwrap();
+    let (_server, mut c, doc, content) = large_document(dir.path(), None, 24 * MIB).await;
 
     // A reader that stalls after the first message: once the deadline has
     // passed the server ends the stream instead of holding it open.
@@ -221,5 +233,48 @@ async fn a_download_ends_at_its_deadline() {
             data.extend_from_slice(&b);
         }
     }
+    assert!(data == content);
+}
+
+#[tokio::test]
+async fn downloads_beyond_capacity_are_refused_until_one_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "[limits]\nmax_concurrent_reads = 2\n[ocr]\nmode = \"off\"\n";
+    let (_server, mut c, doc, content) = large_document(dir.path(), Some(config), 8 * MIB).await;
+    // Two readers that stall after the first message hold both slots.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = download_within(&mut c, &doc.document_id, Duration::from_secs(600)).await;
+        s.message().await.unwrap().expect("the document first");
+        held.push(s);
+    }
+    let status = download(&mut c, &doc.document_id, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert!(status.message().contains("busy"), "{status:?}");
+    // Lookups of one document are not limited.
+    c.docs
+        .get_document(pb::GetDocumentRequest {
+            document_id: doc.document_id.clone(),
+        })
+        .await
+        .unwrap();
+    // Once a reader goes away its slot is free again.
+    drop(held.pop());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let data = loop {
+        match download(&mut c, &doc.document_id, None, None).await {
+            Ok((_, data)) => break data,
+            Err(s) if s.code() == tonic::Code::ResourceExhausted => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the slot never came back"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(s) => panic!("{s:?}"),
+        }
+    };
     assert!(data == content);
 }

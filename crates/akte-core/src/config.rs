@@ -88,6 +88,7 @@ pub struct LimitsConfig {
     pub inline_upload_bytes: u64,
     pub inline_memory_bytes: u64,
     pub max_concurrent_uploads: usize,
+    pub max_concurrent_reads: usize,
     pub reserved_disk_bytes: u64,
 }
 
@@ -166,6 +167,7 @@ impl Default for LimitsConfig {
             inline_upload_bytes: akte_blob::DEFAULT_INLINE_LIMIT as u64,
             inline_memory_bytes: akte_blob::DEFAULT_MEMORY_BUDGET,
             max_concurrent_uploads: 128,
+            max_concurrent_reads: 256,
             reserved_disk_bytes: 512 * 1024 * 1024,
         }
     }
@@ -211,6 +213,8 @@ pub struct Settings {
     pub inline_upload_bytes: usize,
     pub inline_memory_bytes: u64,
     pub max_concurrent_uploads: usize,
+    /// Downloads being streamed, searches and listings running at once.
+    pub max_concurrent_reads: usize,
     /// Free space uploads must leave on the disks akte writes to.
     pub reserved_disk_bytes: u64,
     pub case_numbers: CaseNumberPattern,
@@ -263,6 +267,9 @@ impl Config {
         }
         if self.limits.max_concurrent_uploads == 0 {
             return Err(invalid("limits.max_concurrent_uploads", "must be positive"));
+        }
+        if self.limits.max_concurrent_reads == 0 {
+            return Err(invalid("limits.max_concurrent_reads", "must be positive"));
         }
         let inline_upload_bytes = usize::try_from(self.limits.inline_upload_bytes)
             .map_err(|_| invalid("limits.inline_upload_bytes", "too large"))?;
@@ -332,6 +339,7 @@ impl Config {
             inline_upload_bytes,
             inline_memory_bytes: self.limits.inline_memory_bytes,
             max_concurrent_uploads: self.limits.max_concurrent_uploads,
+            max_concurrent_reads: self.limits.max_concurrent_reads,
             reserved_disk_bytes: self.limits.reserved_disk_bytes,
             case_numbers,
             allowed_media,

@@ -129,6 +129,8 @@ pub(crate) struct Inner {
     pub(crate) ocr_claims: crate::ocr::Claims,
     /// One permit per upload in progress.
     pub(crate) upload_slots: Arc<tokio::sync::Semaphore>,
+    /// One permit per download being streamed, search or listing running.
+    pub(crate) read_slots: Arc<tokio::sync::Semaphore>,
     /// Blobs between being written and being recorded, with how many uploads
     /// hold each; garbage collection leaves them alone.
     pub(crate) blobs_in_flight: tokio::sync::Mutex<std::collections::HashMap<ContentHash, usize>>,
@@ -238,6 +240,7 @@ impl Store {
             .with_inline_limit(settings.inline_upload_bytes)
             .with_memory_budget(settings.inline_memory_bytes);
         let upload_slots = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_uploads));
+        let read_slots = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_reads));
         let index = SearchIndex::open(&index_dir)?;
         let ocr = match (&settings.ocr, settings.ocr_mode) {
             (None, _) => None,
@@ -264,6 +267,7 @@ impl Store {
                 ocr_wakeup: Notify::new(),
                 ocr_claims: crate::ocr::Claims::default(),
                 upload_slots,
+                read_slots,
                 blobs_in_flight: tokio::sync::Mutex::default(),
                 free_space: Box::new(|p: &Path| fs4::available_space(p)),
             }),
@@ -304,6 +308,21 @@ impl Store {
     {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || f(&inner)).await?
+    }
+
+    /// A permit for a read that holds memory or a thread for a while (a
+    /// download stream, a search, a listing). Beyond
+    /// `limits.max_concurrent_reads` the read is refused at once with
+    /// RESOURCE_EXHAUSTED rather than queued without bound.
+    fn read_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.inner.read_slots)
+            .try_acquire_owned()
+            .map_err(|_| {
+                CoreError::ResourceExhausted(format!(
+                    "the server is busy: {} downloads, searches and listings in progress; retry later",
+                    self.inner.settings.max_concurrent_reads
+                ))
+            })
     }
 
     pub fn parse_case_number(&self, input: &str) -> Result<CaseNumber> {
@@ -399,6 +418,7 @@ impl Store {
             Some(CaseNumber::from_stored(s))
         };
         let size = page_size(size);
+        let _slot = self.read_slot()?;
         self.blocking(move |inner| {
             let cases = inner
                 .catalog
@@ -715,6 +735,7 @@ impl Store {
         offset: Option<u64>,
         length: Option<u64>,
     ) -> Result<(Document, BoxStream<'static, Result<Bytes>>)> {
+        let slot = self.read_slot()?;
         let doc = self.get_document(id).await?;
         let start = offset.unwrap_or(0);
         if start > doc.size_bytes {
@@ -736,6 +757,8 @@ impl Store {
         let document_id = doc.document_id;
         let stream = stream
             .map_err(move |e| {
+                // The permit lives as long as the stream.
+                let _slot = &slot;
                 let e = CoreError::from(e);
                 if e.code() == crate::ErrorCode::DataLoss {
                     tracing::error!(%document_id, error = %e, "stored blob failed verification");
@@ -766,6 +789,7 @@ impl Store {
         let after = document_token(token)?;
         let size = page_size(size);
         let case_id = case.case.case_id;
+        let _slot = self.read_slot()?;
         self.blocking(move |inner| {
             let documents = inner
                 .catalog
@@ -784,6 +808,7 @@ impl Store {
         check_len("site", &site)?;
         let after = document_token(token)?;
         let size = page_size(size);
+        let _slot = self.read_slot()?;
         self.blocking(move |inner| {
             let documents = inner.catalog.list_inbox(&site, after, size + 1)?;
             Ok(DocumentPage::of(documents, size))
@@ -889,6 +914,7 @@ impl Store {
             offset,
             limit,
         };
+        let _slot = self.read_slot()?;
         self.blocking(move |inner| {
             let results = inner.index.search(&query)?;
             let pages = inner.index.page_matcher(&query)?;

@@ -548,6 +548,56 @@ async fn uploads_beyond_capacity_are_refused_at_once() {
         .unwrap();
 }
 
+#[tokio::test]
+async fn reads_beyond_capacity_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |c| c.limits.max_concurrent_reads = 1);
+    new_case(&s, "12345BG0000009").await;
+    let doc = s
+        .upload(text_header("12345BG0000009"), chunks(b"Kontoauszug Mai"))
+        .await
+        .unwrap();
+    let id = doc.document_id.to_string();
+    let busy = |e: CoreError| {
+        assert_eq!(e.code(), ErrorCode::ResourceExhausted);
+        assert!(e.to_string().contains("busy"), "{e}");
+    };
+    // A download stream not read to its end holds its slot.
+    let (_, stream) = s.download(&id, None, None).await.unwrap();
+    busy(s.download(&id, None, None).await.err().unwrap());
+    busy(
+        s.search(SearchRequest {
+            query: "Kontoauszug".into(),
+            ..SearchRequest::default()
+        })
+        .await
+        .unwrap_err(),
+    );
+    busy(
+        s.list_case_documents(None, Some("12345BG0000009"), 10, "")
+            .await
+            .unwrap_err(),
+    );
+    busy(s.list_cases("", 10, "").await.unwrap_err());
+    busy(s.list_inbox("Nord", 10, "").await.unwrap_err());
+    // Point reads are not limited.
+    s.get_document(&id).await.unwrap();
+    s.get_case_by_number("12345BG0000009").await.unwrap();
+    drop(stream);
+    // Capacity is back.
+    let (_, stream) = s.download(&id, None, None).await.unwrap();
+    let bytes: Vec<Bytes> = futures::TryStreamExt::try_collect(stream).await.unwrap();
+    assert_eq!(bytes.concat(), b"Kontoauszug Mai");
+    assert_eq!(
+        s.list_case_documents(None, Some("12345BG0000009"), 10, "")
+            .await
+            .unwrap()
+            .documents
+            .len(),
+        1
+    );
+}
+
 /// A store keeping a disk reserve of 10 MB, whose disks have `free` bytes
 /// free, `shrink` fewer at every look.
 fn store_with_disk(
