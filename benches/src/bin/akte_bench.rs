@@ -489,6 +489,9 @@ fn plot(path: &Path, curves: &[(Op, Vec<Point>)]) -> anyhow::Result<()> {
             .configure_mesh()
             .x_desc("operations per second")
             .y_desc("latency, ms")
+            .x_labels(6)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y}"))
             .draw()?;
         for (label, color, pick) in [
             ("p50", BLUE, (|p: &Point| p.p50) as fn(&Point) -> f64),

@@ -21,6 +21,9 @@
 //! and the mapped index files the kernel may drop. The bare-query baseline
 //! for the same corpus is `search-scale`'s.
 //!
+//! `--memory-limit-mib 1024` runs the server in a memory cgroup of that size
+//! (root only), to show it needs no more.
+//!
 //! `--dir DIR --reuse` runs phases 3 to 6 again on a directory loaded before.
 //!
 //! Usage: cargo run --release -p akte-benches --bin server-scale -- [DOCUMENTS]
@@ -69,6 +72,102 @@ struct Args {
     /// same numbers: skip loading and indexing.
     #[arg(long)]
     reuse: bool,
+    /// Run the server in a memory cgroup limited to this many MiB (page
+    /// cache of its files counted too, as the kernel does); needs root and
+    /// a writable cgroup file system (v1 or v2).
+    #[arg(long)]
+    memory_limit_mib: Option<u64>,
+}
+
+/// A memory cgroup the servers of this run are put into.
+struct MemoryCage {
+    dir: PathBuf,
+    v2: bool,
+    limit: u64,
+}
+
+impl MemoryCage {
+    fn new(limit: u64) -> anyhow::Result<Self> {
+        let name = format!("akte-server-scale-{}", std::process::id());
+        let v2 = std::fs::read_to_string("/sys/fs/cgroup/cgroup.controllers")
+            .is_ok_and(|c| c.split_whitespace().any(|c| c == "memory"));
+        let dir = if v2 {
+            PathBuf::from("/sys/fs/cgroup").join(name)
+        } else {
+            PathBuf::from("/sys/fs/cgroup/memory").join(name)
+        };
+        std::fs::create_dir(&dir)
+            .map_err(|e| anyhow::anyhow!("creating the memory cgroup {}: {e}", dir.display()))?;
+        let cage = Self { dir, v2, limit };
+        if v2 {
+            cage.write("memory.max", &limit.to_string())?;
+            cage.write("memory.swap.max", "0").ok();
+        } else {
+            cage.write("memory.limit_in_bytes", &limit.to_string())?;
+            // What the server allocated before it was moved moves with it,
+            // where the kernel still offers that (deprecated in newer ones).
+            cage.write("memory.move_charge_at_immigrate", "3").ok();
+        }
+        Ok(cage)
+    }
+
+    fn write(&self, file: &str, value: &str) -> anyhow::Result<()> {
+        std::fs::write(self.dir.join(file), value)
+            .map_err(|e| anyhow::anyhow!("{}/{file}: {e}", self.dir.display()))
+    }
+
+    fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.dir.join(file)).unwrap_or_default()
+    }
+
+    fn admit(&self, pid: u32) -> anyhow::Result<()> {
+        self.write("cgroup.procs", &pid.to_string())
+    }
+
+    /// Peak usage, how often the limit was hit and how many processes the
+    /// kernel killed for memory.
+    fn report(&self) -> String {
+        let field = |text: &str, key: &str| -> u64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        let (peak, hits, kills) = if self.v2 {
+            let events = self.read("memory.events");
+            (
+                self.read("memory.peak").trim().parse().unwrap_or(0),
+                field(&events, "max "),
+                field(&events, "oom_kill "),
+            )
+        } else {
+            (
+                self.read("memory.max_usage_in_bytes")
+                    .trim()
+                    .parse()
+                    .unwrap_or(0),
+                self.read("memory.failcnt").trim().parse().unwrap_or(0),
+                field(&self.read("memory.oom_control"), "oom_kill "),
+            )
+        };
+        format!(
+            "memory cgroup limit {} MiB: peak usage {} MiB (own memory and page cache), limit reached {hits} times, processes killed for memory: {kills}",
+            mib(self.limit),
+            mib(peak)
+        )
+    }
+}
+
+impl Drop for MemoryCage {
+    fn drop(&mut self) {
+        // Empty once the servers have exited.
+        for _ in 0..50 {
+            if std::fs::remove_dir(&self.dir).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 const SITES: usize = 20;
@@ -301,13 +400,40 @@ fn main() -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
     let data = dir.join("data");
+    let cage = args
+        .memory_limit_mib
+        .map(|m| MemoryCage::new(m * 1024 * 1024))
+        .transpose()?;
     let (cases, marked) = if args.reuse {
         (case_numbers(&args)?, None)
     } else {
         let (cases, marked) = load(&args, &data)?;
         (cases, Some(marked))
     };
-    tokio::runtime::Runtime::new()?.block_on(serve_and_query(&args, &data, cases, marked))
+    let result = tokio::runtime::Runtime::new()?.block_on(serve_and_query(
+        &args,
+        &data,
+        cases,
+        marked,
+        cage.as_ref(),
+    ));
+    if let Some(cage) = &cage {
+        println!("\nServer in a {}.", cage.report());
+    }
+    result
+}
+
+/// Starts the server on `data`, inside `cage` if given.
+fn start(
+    data: &std::path::Path,
+    config: &str,
+    cage: Option<&MemoryCage>,
+) -> anyhow::Result<akte_e2e::Server> {
+    let server = akte_e2e::Server::start(data, Some(config))?;
+    if let Some(cage) = cage {
+        cage.admit(server.pid())?;
+    }
+    Ok(server)
 }
 
 /// Case number `i` of the loaded cases.
@@ -325,13 +451,14 @@ async fn serve_and_query(
     data: &std::path::Path,
     cases: Vec<CaseNumber>,
     marked: Option<u64>,
+    cage: Option<&MemoryCage>,
 ) -> anyhow::Result<()> {
     let config = "[ocr]\nmode = \"off\"\n";
 
     // Index.
     if let Some(marked) = marked {
         let started = Instant::now();
-        let server = akte_e2e::Server::start(data, Some(config))?;
+        let server = start(data, config, cage)?;
         let mut c = connect(&server).await?;
         let (mut peak_anon, mut peak_file) = (0, 0);
         loop {
@@ -366,7 +493,7 @@ async fn serve_and_query(
 
     // Cold start.
     let started = Instant::now();
-    let server = akte_e2e::Server::start(data, Some(config))?;
+    let server = start(data, config, cage)?;
     let mut c = connect(&server).await?;
     let found = total_hits(&mut c, MARKED, "Standort3").await?;
     let cold = started.elapsed();
@@ -530,6 +657,9 @@ async fn serve_and_query(
     // catalog replays its write-ahead log.
     let started = Instant::now();
     let server = server.restart()?;
+    if let Some(cage) = cage {
+        cage.admit(server.pid())?;
+    }
     let mut c = connect(&server).await?;
     let found = total_hits(&mut c, MARKED, "Standort3").await?;
     println!(
