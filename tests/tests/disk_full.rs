@@ -36,6 +36,24 @@ impl Drop for Tmpfs {
     }
 }
 
+/// Waits until the free space of the file system of `dir` has stopped
+/// changing: a server just started removes, in the background, logs it has
+/// replayed and space it had set aside, which a filled disk would get back.
+async fn settled(dir: &std::path::Path) {
+    let free = || fs4::available_space(dir).unwrap();
+    let mut last = free();
+    let mut steady = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = free();
+        steady = if now == last { steady + 1 } else { 0 };
+        last = now;
+        if steady >= 5 {
+            return;
+        }
+    }
+}
+
 /// Fills the file system of `dir` with one file, leaving about `leave` bytes.
 fn fill(dir: &std::path::Path, leave: usize) -> std::path::PathBuf {
     let path = dir.join("filler");
@@ -87,7 +105,7 @@ async fn all_intact(c: &mut Clients, acked: &Acked) {
 async fn a_full_disk_refuses_uploads_clearly_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("mnt");
-    let Some(_fs) = Tmpfs::mount(&mnt, "96m") else {
+    let Some(_fs) = Tmpfs::mount(&mnt, "256m") else {
         eprintln!("skipped: mounting a tmpfs for the data directory needs root");
         return;
     };
@@ -107,6 +125,7 @@ async fn a_full_disk_refuses_uploads_clearly_and_recovers() {
     }
     // Below the reserve: refused before anything is written, though there is
     // still room; reading still works.
+    settled(&mnt).await;
     let filler = fill(&mnt, 4 * 1024 * 1024);
     refused_until_space_returns(
         &mut c,
@@ -125,6 +144,7 @@ async fn a_full_disk_refuses_uploads_clearly_and_recovers() {
         "[ocr]\nmode = \"off\"\n[limits]\ninline_upload_bytes = 65536\nreserved_disk_bytes = 0\n";
     let server = Server::start(&data, Some(config)).unwrap();
     let mut c = clients(&server).await;
+    settled(&mnt).await;
     let filler = fill(&mnt, 256 * 1024);
     // Larger than what the catalog may give back meanwhile (RocksDB frees
     // preallocated log space after a restart).
