@@ -16,18 +16,24 @@ pub fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Resident memory of a process (`self` or a pid) in bytes, from /proc.
-pub fn rss_bytes(pid: &str) -> Option<u64> {
+/// A field of `/proc/PID/status` (`self` or a pid), such as `VmRSS:`, in
+/// bytes (the kernel gives kB).
+pub fn status_bytes(pid: &str, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: u64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .find_map(|l| l.strip_prefix(field))?
         .trim()
         .trim_end_matches("kB")
         .trim()
         .parse()
         .ok()?;
     Some(kb * 1024)
+}
+
+/// Resident memory of a process (`self` or a pid) in bytes, from /proc.
+pub fn rss_bytes(pid: &str) -> Option<u64> {
+    status_bytes(pid, "VmRSS:")
 }
 
 /// A synthetic corpus of German letters to and from a job centre.

@@ -176,15 +176,11 @@ fn mib(bytes: u64) -> u64 {
     bytes / (1024 * 1024)
 }
 
-/// A field of `/proc/PID/status` in bytes (the kernel gives kB).
+/// A field of `/proc/PID/status` in bytes; a missing one is 0.
 fn status_bytes(pid: u32, name: &str) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    Ok(status
-        .lines()
-        .find_map(|l| l.strip_prefix(name))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0)
-        * 1024)
+    let pid = pid.to_string();
+    std::fs::metadata(format!("/proc/{pid}/status"))?;
+    Ok(akte_benches::status_bytes(&pid, name).unwrap_or(0))
 }
 
 /// Resident memory of a process: (anonymous, file-backed) bytes. File-backed
@@ -429,7 +425,11 @@ fn start(
     config: &str,
     cage: Option<&MemoryCage>,
 ) -> anyhow::Result<akte_e2e::Server> {
-    let server = akte_e2e::Server::start(data, Some(config))?;
+    caged(akte_e2e::Server::start(data, Some(config))?, cage)
+}
+
+/// `server`, moved into `cage` if given.
+fn caged(server: akte_e2e::Server, cage: Option<&MemoryCage>) -> anyhow::Result<akte_e2e::Server> {
     if let Some(cage) = cage {
         cage.admit(server.pid())?;
     }
@@ -656,10 +656,7 @@ async fn serve_and_query(
     // A crash (SIGKILL) after the queries, then the same start again: the
     // catalog replays its write-ahead log.
     let started = Instant::now();
-    let server = server.restart()?;
-    if let Some(cage) = cage {
-        cage.admit(server.pid())?;
-    }
+    let server = caged(server.restart()?, cage)?;
     let mut c = connect(&server).await?;
     let found = total_hits(&mut c, MARKED, "Standort3").await?;
     println!(

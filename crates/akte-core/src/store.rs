@@ -315,14 +315,11 @@ impl Store {
     /// `limits.max_concurrent_reads` the read is refused at once with
     /// RESOURCE_EXHAUSTED rather than queued without bound.
     fn read_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit> {
-        Arc::clone(&self.inner.read_slots)
-            .try_acquire_owned()
-            .map_err(|_| {
-                CoreError::ResourceExhausted(format!(
-                    "the server is busy: {} downloads, searches and listings in progress; retry later",
-                    self.inner.settings.max_concurrent_reads
-                ))
-            })
+        slot(
+            &self.inner.read_slots,
+            self.inner.settings.max_concurrent_reads,
+            "downloads, searches and listings",
+        )
     }
 
     pub fn parse_case_number(&self, input: &str) -> Result<CaseNumber> {
@@ -449,14 +446,11 @@ impl Store {
     {
         let settings = &self.inner.settings;
         // Beyond capacity, refuse at once rather than queue without bound.
-        let _slot = Arc::clone(&self.inner.upload_slots)
-            .try_acquire_owned()
-            .map_err(|_| {
-                CoreError::ResourceExhausted(format!(
-                    "the server is busy: {} uploads in progress; retry later",
-                    settings.max_concurrent_uploads
-                ))
-            })?;
+        let _slot = slot(
+            &self.inner.upload_slots,
+            settings.max_concurrent_uploads,
+            "uploads",
+        )?;
         self.check_disk_space(0)?;
         let case_number = match header.case_number.trim() {
             "" => None,
@@ -951,4 +945,18 @@ impl Store {
         })
         .await
     }
+}
+
+/// One of `limit` permits of `slots`, or RESOURCE_EXHAUSTED at once ("the
+/// server is busy: LIMIT WHAT in progress").
+fn slot(
+    slots: &Arc<tokio::sync::Semaphore>,
+    limit: usize,
+    what: &str,
+) -> Result<tokio::sync::OwnedSemaphorePermit> {
+    Arc::clone(slots).try_acquire_owned().map_err(|_| {
+        CoreError::ResourceExhausted(format!(
+            "the server is busy: {limit} {what} in progress; retry later"
+        ))
+    })
 }
