@@ -105,13 +105,12 @@ async fn all_intact(c: &mut Clients, acked: &Acked) {
 async fn a_full_disk_refuses_uploads_clearly_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("mnt");
-    let Some(_fs) = Tmpfs::mount(&mnt, "256m") else {
-        eprintln!("skipped: mounting a tmpfs for the data directory needs root");
-        return;
-    };
+    // A prerequisite of the test: it fails, not passes, without it.
+    let _fs = Tmpfs::mount(&mnt, "256m")
+        .expect("this test mounts a tmpfs for the data directory, which needs root");
     let data = mnt.join("data");
     // First with a reserve of 8 MiB: uploads stop while there is still room.
-    let reserve = "[ocr]\nmode = \"off\"\n[limits]\ninline_upload_bytes = 65536\nreserved_disk_bytes = 8388608\n";
+    let reserve = "[storage]\nallow_volatile = true\n[ocr]\nmode = \"off\"\n[limits]\ninline_upload_bytes = 65536\nreserved_disk_bytes = 8388608\n";
     let server = Server::start(&data, Some(reserve)).unwrap();
     let mut c = clients(&server).await;
     let k = create_case(&mut c, "12345BG0000601", "Nord").await;
@@ -141,7 +140,7 @@ async fn a_full_disk_refuses_uploads_clearly_and_recovers() {
 
     // Without a reserve the disk itself runs full while the blob is written.
     let config =
-        "[ocr]\nmode = \"off\"\n[limits]\ninline_upload_bytes = 65536\nreserved_disk_bytes = 0\n";
+        "[storage]\nallow_volatile = true\n[ocr]\nmode = \"off\"\n[limits]\ninline_upload_bytes = 65536\nreserved_disk_bytes = 0\n";
     let server = Server::start(&data, Some(config)).unwrap();
     let mut c = clients(&server).await;
     settled(&mnt).await;

@@ -26,19 +26,35 @@ const STORE: &str = "DurableLocal";
 #[derive(Debug)]
 pub struct DurableLocal {
     root: PathBuf,
+    /// Where writes in progress are kept until they are moved into place.
+    temp: PathBuf,
     inner: LocalFileSystem,
 }
 
+/// Directory (under the root) of writes in progress; its entries end in
+/// `#<digits>`, which [`LocalFileSystem`] leaves out of listings.
+pub const TEMP_DIR: &str = ".tmp";
+
+/// Directory (under the root) of the blobs' shard directories.
+const SHARD_PARENT: &str = "blobs/sha256";
+
 impl DurableLocal {
-    /// Opens (creating) the directory `root` and removes temporary files that
-    /// an interrupted write left behind.
+    /// Opens (creating) the directory `root`. Writes in progress live in
+    /// one directory of their own, [`TEMP_DIR`], so that what an interrupted
+    /// write left behind is removed by reading that directory alone: the time
+    /// to open does not grow with the number of blobs. The 256 shard
+    /// directories of the blobs are created (and made durable) here once,
+    /// so that writes find them in place.
     pub fn open(root: impl AsRef<FsPath>) -> std::io::Result<Self> {
         let root = root.as_ref().to_path_buf();
-        fs::create_dir_all(&root)?;
+        create_dirs_durably(&root)?;
         let root = root.canonicalize()?;
-        remove_temporaries(&root)?;
+        let temp = root.join(TEMP_DIR);
+        create_dirs_durably(&temp)?;
+        remove_temporaries(&temp)?;
+        create_shards(&root.join(SHARD_PARENT))?;
         let inner = LocalFileSystem::new_with_prefix(&root).map_err(std::io::Error::other)?;
-        Ok(Self { root, inner })
+        Ok(Self { root, temp, inner })
     }
 
     /// The directory the objects are kept in.
@@ -104,28 +120,44 @@ fn join_error(err: tokio::task::JoinError) -> object_store::Error {
     object_store::Error::JoinError { source: err }
 }
 
-/// Temporary files are named `<final name>#<digits>`, which [`LocalFileSystem`]
-/// leaves out of listings.
-fn temp_path(dest: &FsPath) -> PathBuf {
-    let mut name = dest.as_os_str().to_owned();
+/// A new temporary file in `temp`, named `<final name>#<digits>`, which
+/// [`LocalFileSystem`] leaves out of listings.
+fn temp_path(temp: &FsPath, dest: &FsPath) -> PathBuf {
+    let mut name = dest.file_name().unwrap_or_default().to_owned();
     name.push(format!(
         "#{}",
         uuid::Uuid::new_v4().as_u128() % 10u128.pow(30)
     ));
-    PathBuf::from(name)
+    temp.join(name)
+}
+
+/// Creates the 256 shard directories `00`..`ff` under `parent` where
+/// missing, then syncs `parent` once if any was new.
+fn create_shards(parent: &FsPath) -> std::io::Result<()> {
+    create_dirs_durably(parent)?;
+    let mut created = false;
+    for shard in 0..=255u8 {
+        match fs::create_dir(parent.join(format!("{shard:02x}"))) {
+            Ok(()) => created = true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if created {
+        sync_dir(parent)?;
+    }
+    Ok(())
 }
 
 fn is_temporary(name: &str) -> bool {
     matches!(name.rsplit_once('#'), Some((_, digits)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn remove_temporaries(dir: &FsPath) -> std::io::Result<()> {
-    for entry in fs::read_dir(dir)? {
+/// Removes the temporary files an interrupted write left in `temp`.
+fn remove_temporaries(temp: &FsPath) -> std::io::Result<()> {
+    for entry in fs::read_dir(temp)? {
         let entry = entry?;
-        let file_type = entry.file_type()?;
-        if file_type.is_dir() {
-            remove_temporaries(&entry.path())?;
-        } else if entry.file_name().to_str().is_some_and(is_temporary) {
+        if entry.file_type()?.is_file() && entry.file_name().to_str().is_some_and(is_temporary) {
             tracing::info!(path = %entry.path().display(), "removing interrupted write");
             fs::remove_file(entry.path())?;
         }
@@ -191,6 +223,7 @@ fn publish(tmp: &FsPath, dest: &FsPath, create: bool, location: &Path) -> object
 }
 
 fn write_durably(
+    temp: &FsPath,
     dest: &FsPath,
     payload: &PutPayload,
     create: bool,
@@ -199,7 +232,7 @@ fn write_durably(
     if let Some(parent) = dest.parent() {
         create_dirs_durably(parent).map_err(generic)?;
     }
-    let tmp = temp_path(dest);
+    let tmp = temp_path(temp, dest);
     let written = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         for chunk in payload.iter() {
@@ -234,7 +267,8 @@ impl ObjectStore for DurableLocal {
         };
         let dest = self.fs_path(location)?;
         let loc = location.clone();
-        tokio::task::spawn_blocking(move || write_durably(&dest, &payload, create, &loc))
+        let temp = self.temp.clone();
+        tokio::task::spawn_blocking(move || write_durably(&temp, &dest, &payload, create, &loc))
             .await
             .map_err(join_error)??;
         let meta = self.inner.head(location).await?;
@@ -252,11 +286,12 @@ impl ObjectStore for DurableLocal {
     ) -> object_store::Result<Box<dyn MultipartUpload>> {
         let dest = self.fs_path(location)?;
         let location = location.clone();
+        let temp = self.temp.clone();
         let upload = tokio::task::spawn_blocking(move || -> object_store::Result<DurableUpload> {
             if let Some(parent) = dest.parent() {
                 create_dirs_durably(parent).map_err(generic)?;
             }
-            let tmp = temp_path(&dest);
+            let tmp = temp_path(&temp, &dest);
             let file = OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -438,11 +473,48 @@ mod tests {
     #[tokio::test]
     async fn leftover_temporaries_are_removed_on_open() {
         let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("blobs/aa")).unwrap();
-        fs::write(dir.path().join("blobs/aa/x#42"), b"torn").unwrap();
-        fs::write(dir.path().join("blobs/aa/x"), b"kept").unwrap();
+        fs::create_dir_all(dir.path().join(TEMP_DIR)).unwrap();
+        fs::create_dir_all(dir.path().join("blobs/sha256/aa")).unwrap();
+        fs::write(dir.path().join(TEMP_DIR).join("x#42"), b"torn").unwrap();
+        fs::write(dir.path().join("blobs/sha256/aa/x"), b"kept").unwrap();
         let _store = DurableLocal::open(dir.path()).unwrap();
-        assert!(!dir.path().join("blobs/aa/x#42").exists());
-        assert!(dir.path().join("blobs/aa/x").exists());
+        assert!(!dir.path().join(TEMP_DIR).join("x#42").exists());
+        assert!(dir.path().join("blobs/sha256/aa/x").exists());
+        // Every shard directory is there from the start.
+        assert_eq!(
+            fs::read_dir(dir.path().join("blobs/sha256"))
+                .unwrap()
+                .count(),
+            256
+        );
+    }
+
+    #[tokio::test]
+    async fn writes_go_through_the_temporary_directory_and_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DurableLocal::open(dir.path()).unwrap();
+        let key = Path::from("blobs/sha256/ab/abcdef");
+        store
+            .put(&key, PutPayload::from_static(b"Inhalt"))
+            .await
+            .unwrap();
+        let mut upload = store
+            .put_multipart(&Path::from("blobs/sha256/cd/cdef"))
+            .await
+            .unwrap();
+        upload
+            .put_part(PutPayload::from_static(b"Teil"))
+            .await
+            .unwrap();
+        // In progress: the write is in the temporary directory only.
+        assert_eq!(fs::read_dir(dir.path().join(TEMP_DIR)).unwrap().count(), 1);
+        upload.complete().await.unwrap();
+        assert_eq!(fs::read_dir(dir.path().join(TEMP_DIR)).unwrap().count(), 0);
+        let got = store.get(&key).await.unwrap().bytes().await.unwrap();
+        assert_eq!(&got[..], b"Inhalt");
+        // Listings show the objects, not the temporary directory.
+        use futures::TryStreamExt;
+        let listed: Vec<_> = store.list(None).try_collect().await.unwrap();
+        assert_eq!(listed.len(), 2, "{listed:?}");
     }
 }

@@ -20,6 +20,10 @@ pub enum BlobError {
     },
     #[error("content is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
+    /// The object store is used by another catalog in a way that does not
+    /// allow this one to use it as configured.
+    #[error("{0}")]
+    Ownership(String),
     #[error("invalid object store configuration: {0}")]
     Config(String),
     #[error("object store {op} failed: {source}")]

@@ -2,12 +2,18 @@
 //! `blobs/sha256/<2 hex>/<64 hex>`, are written once (dedup) and verified on
 //! every read.
 
+mod backend;
 mod durable_local;
 mod error;
+#[cfg(any(test, feature = "testing"))]
 pub mod faulty;
+pub mod owner;
+mod read;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod writer;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
@@ -15,15 +21,20 @@ use std::sync::Arc;
 use akte_types::ContentHash;
 use bytes::{Bytes, BytesMut};
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
-pub use durable_local::DurableLocal;
+pub use backend::{open_backend, open_object_store, Backend, BackendKind};
+pub use durable_local::{DurableLocal, TEMP_DIR};
 pub use error::{BlobError, Result};
+pub use owner::{OwnerRecord, Sharing};
+pub use read::OUT_CHUNK;
+pub use writer::{BlobWriter, StagedBlob, DEFAULT_MEMORY_BUDGET};
+
+use read::{file_stream, VerifyState};
+use writer::{Content, MemoryBudget, MemoryLease};
 
 /// Content up to this size is kept in memory while it is received; larger
 /// content is spilled to a staging file.
@@ -31,137 +42,12 @@ pub const DEFAULT_INLINE_LIMIT: usize = 8 * 1024 * 1024;
 /// Size of the parts in which large blobs are uploaded.
 pub const PART_SIZE: usize = 8 * 1024 * 1024;
 
-/// An object store for blobs, and the local directory behind it if it is
-/// one (then staged files are renamed into place instead of copied).
-#[derive(Clone, Debug)]
-pub struct Backend {
-    store: Arc<dyn ObjectStore>,
-    local: Option<Arc<DurableLocal>>,
-}
-
-impl Backend {
-    /// The object store.
-    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
-        Arc::clone(&self.store)
-    }
-}
-
-impl From<Arc<dyn ObjectStore>> for Backend {
-    /// Any object store; staged files are copied into it.
-    fn from(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store, local: None }
-    }
-}
-
-impl From<DurableLocal> for Backend {
-    fn from(local: DurableLocal) -> Self {
-        let local = Arc::new(local);
-        Self {
-            store: Arc::clone(&local) as Arc<dyn ObjectStore>,
-            local: Some(local),
-        }
-    }
-}
-
-/// Opens the backend named by `url`:
-/// - `file:///abs/dir` or an empty URL (then `default_root`): a local
-///   directory, written durably (fsync of file and directory);
-/// - `memory://`: in process memory, for tests;
-/// - `s3://bucket/prefix` with `options` such as `endpoint`, `region`,
-///   `access_key_id`, `secret_access_key`, `allow_http`,
-///   `virtual_hosted_style_request` (see object_store's `AmazonS3ConfigKey`).
-pub fn open_backend(
-    url: &str,
-    options: &BTreeMap<String, String>,
-    default_root: &FsPath,
-) -> Result<Backend> {
-    if url.is_empty() {
-        return local(default_root);
-    }
-    let parsed =
-        url::Url::parse(url).map_err(|e| BlobError::Config(format!("storage url {url:?}: {e}")))?;
-    match parsed.scheme() {
-        "file" => {
-            let dir = parsed.to_file_path().map_err(|()| {
-                BlobError::Config(format!("storage url {url:?} is not an absolute file path"))
-            })?;
-            local(&dir)
-        }
-        "memory" => Ok(Backend::from(
-            Arc::new(InMemory::new()) as Arc<dyn ObjectStore>
-        )),
-        _ => {
-            let (store, prefix) = object_store::parse_url_opts(&parsed, options.iter())
-                .map_err(|e| BlobError::Config(format!("storage url {url:?}: {e}")))?;
-            let store: Arc<dyn ObjectStore> = Arc::from(store);
-            if prefix.as_ref().is_empty() {
-                Ok(Backend::from(store))
-            } else {
-                Ok(Backend::from(
-                    Arc::new(PrefixStore::new(store, prefix)) as Arc<dyn ObjectStore>
-                ))
-            }
-        }
-    }
-}
-
-/// The object store of [`open_backend`].
-pub fn open_object_store(
-    url: &str,
-    options: &BTreeMap<String, String>,
-    default_root: &FsPath,
-) -> Result<Arc<dyn ObjectStore>> {
-    open_backend(url, options, default_root).map(|b| b.store)
-}
-
-fn local(dir: &FsPath) -> Result<Backend> {
-    Ok(Backend::from(DurableLocal::open(dir)?))
-}
-
-/// Memory that all uploads together may hold before spilling to staging.
-#[derive(Debug)]
-struct MemoryBudget {
-    capacity: u64,
-    used: std::sync::atomic::AtomicU64,
-}
-
-impl MemoryBudget {
-    /// Takes `n` bytes of the budget if that many are left.
-    fn try_take(&self, n: u64) -> bool {
-        use std::sync::atomic::Ordering;
-        self.used
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
-                used.checked_add(n).filter(|&u| u <= self.capacity)
-            })
-            .is_ok()
-    }
-
-    fn give_back(&self, n: u64) {
-        self.used.fetch_sub(n, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-/// Bytes of the memory budget held by one upload; returned when dropped.
-#[derive(Debug)]
-struct MemoryLease {
-    budget: Arc<MemoryBudget>,
-    bytes: u64,
-}
-
-impl Drop for MemoryLease {
-    fn drop(&mut self) {
-        self.budget.give_back(self.bytes);
-    }
-}
-
-/// Default of [`BlobStore::with_memory_budget`]: 256 MiB.
-pub const DEFAULT_MEMORY_BUDGET: u64 = 256 * 1024 * 1024;
-
 /// The content-addressed store.
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
     local: Option<Arc<DurableLocal>>,
+    kind: BackendKind,
     /// Staged files can be renamed into the local blob directory.
     rename_into_place: bool,
     staging: PathBuf,
@@ -175,7 +61,9 @@ impl BlobStore {
     /// backend is a local directory on the same file system as `staging`,
     /// large uploads are renamed into place rather than copied.
     pub fn new(backend: impl Into<Backend>, staging: impl Into<PathBuf>) -> Result<Self> {
-        let Backend { store, local } = backend.into();
+        let backend = backend.into();
+        let kind = backend.kind();
+        let Backend { store, local, .. } = backend;
         let staging = staging.into();
         if staging.exists() {
             std::fs::remove_dir_all(&staging)?;
@@ -194,6 +82,7 @@ impl BlobStore {
         Ok(Self {
             store,
             local,
+            kind,
             rename_into_place,
             staging,
             inline_limit: DEFAULT_INLINE_LIMIT,
@@ -223,6 +112,16 @@ impl BlobStore {
     pub fn with_inline_limit(mut self, limit: usize) -> Self {
         self.inline_limit = limit;
         self
+    }
+
+    /// What kind of store the blobs are kept in.
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    /// The object store itself (for its owner record).
+    pub fn object_store(&self) -> &dyn ObjectStore {
+        self.store.as_ref()
     }
 
     pub fn staging_dir(&self) -> &FsPath {
@@ -479,261 +378,6 @@ impl BlobStore {
                     .map(|h| (h, meta.size, meta.last_modified.timestamp_millis())))
             })
             .boxed()
-    }
-}
-
-/// Reads the whole blob, hashing every byte, and emits the requested range in
-/// chunks of at most [`OUT_CHUNK`] bytes. The last chunk is always held back
-/// until the end, so that it is sent only once size and hash are confirmed.
-struct VerifyState {
-    inner: BoxStream<'static, Result<Bytes>>,
-    hasher: Sha256,
-    pos: u64,
-    range: Range<u64>,
-    /// Range bytes not yet cut into a chunk.
-    pending: BytesMut,
-    /// Chunks ready to send; the newest stays until more arrive.
-    ready: VecDeque<Bytes>,
-    hash: ContentHash,
-    size: u64,
-    /// Verified: only `ready` remains to be sent.
-    verified: bool,
-    done: bool,
-}
-
-/// Bytes read from a local file per blocking call.
-const READ_BLOCK: u64 = 1024 * 1024;
-
-/// The bytes `range` of a local file, read in blocks of [`READ_BLOCK`].
-fn file_stream(file: std::fs::File, range: Range<u64>) -> BoxStream<'static, Result<Bytes>> {
-    let file = Arc::new(file);
-    futures::stream::try_unfold(range, move |range| {
-        let file = Arc::clone(&file);
-        async move {
-            if range.is_empty() {
-                return Ok(None);
-            }
-            let len = (range.end - range.start).min(READ_BLOCK);
-            let start = range.start;
-            let block = tokio::task::spawn_blocking(move || -> std::io::Result<Bytes> {
-                use std::os::unix::fs::FileExt;
-                // `len` is at most READ_BLOCK, which fits in usize.
-                let mut buf = vec![0u8; len as usize];
-                let mut filled = 0;
-                while filled < buf.len() {
-                    match file.read_at(&mut buf[filled..], start + filled as u64) {
-                        Ok(0) => break,
-                        Ok(n) => filled += n,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                buf.truncate(filled);
-                Ok(Bytes::from(buf))
-            })
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|r| r)
-            .map_err(|e| BlobError::Store {
-                op: "read",
-                source: object_store::Error::Generic {
-                    store: "DurableLocal",
-                    source: Box::new(e),
-                },
-            })?;
-            if block.is_empty() {
-                // The file is shorter than it was said to be: the size
-                // check after the stream reports it.
-                return Ok(None);
-            }
-            let next = start + block.len() as u64..range.end;
-            Ok(Some((block, next)))
-        }
-    })
-    .boxed()
-}
-
-/// Largest chunk a read emits.
-pub const OUT_CHUNK: usize = 256 * 1024;
-
-impl VerifyState {
-    async fn next(mut self) -> Option<(Result<Bytes>, Self)> {
-        loop {
-            if self.done {
-                return None;
-            }
-            if self.ready.len() > 1 || (self.verified && !self.ready.is_empty()) {
-                let chunk = self.ready.pop_front()?;
-                return Some((Ok(chunk), self));
-            }
-            if self.verified {
-                self.done = true;
-                return None;
-            }
-            match self.inner.next().await {
-                Some(Ok(chunk)) => {
-                    self.hasher.update(&chunk);
-                    let start = self.pos;
-                    self.pos += chunk.len() as u64;
-                    let lo = self.range.start.max(start);
-                    let hi = self.range.end.min(self.pos);
-                    if lo < hi {
-                        self.pending.extend_from_slice(
-                            &chunk[(lo - start) as usize..(hi - start) as usize],
-                        );
-                    }
-                    while self.pending.len() >= OUT_CHUNK {
-                        let piece = self.pending.split_to(OUT_CHUNK).freeze();
-                        self.ready.push_back(piece);
-                    }
-                }
-                Some(Err(e)) => {
-                    self.done = true;
-                    return Some((Err(e), self));
-                }
-                None => {
-                    let actual =
-                        ContentHash::from_bytes(std::mem::take(&mut self.hasher).finalize().into());
-                    let failure = if self.pos != self.size {
-                        Some(BlobError::WrongSize {
-                            hash: self.hash,
-                            expected: self.size,
-                            actual: self.pos,
-                        })
-                    } else if actual != self.hash {
-                        Some(BlobError::Corrupt {
-                            expected: self.hash,
-                            actual,
-                        })
-                    } else {
-                        None
-                    };
-                    if let Some(e) = failure {
-                        self.done = true;
-                        return Some((Err(e), self));
-                    }
-                    if !self.pending.is_empty() {
-                        let rest = self.pending.split().freeze();
-                        self.ready.push_back(rest);
-                    }
-                    self.verified = true;
-                }
-            }
-        }
-    }
-}
-
-/// Content being received: hashed as it arrives, kept in memory up to the
-/// inline limit, then spilled to a staging file. Dropping it removes the file.
-pub struct BlobWriter {
-    hasher: Sha256,
-    size: u64,
-    limit: u64,
-    buf: BytesMut,
-    spill: Option<(tokio::fs::File, SpillFile)>,
-    staging: PathBuf,
-    inline_limit: usize,
-    /// The part of the memory budget `buf` holds.
-    lease: MemoryLease,
-}
-
-impl BlobWriter {
-    pub async fn write(&mut self, data: &[u8]) -> Result<()> {
-        let new_size = self.size + data.len() as u64;
-        if new_size > self.limit {
-            return Err(BlobError::TooLarge { limit: self.limit });
-        }
-        self.hasher.update(data);
-        self.size = new_size;
-        if self.spill.is_none()
-            && self.buf.len() + data.len() <= self.inline_limit
-            && self.lease.budget.try_take(data.len() as u64)
-        {
-            self.lease.bytes += data.len() as u64;
-            self.buf.extend_from_slice(data);
-            return Ok(());
-        }
-        if self.spill.is_none() {
-            let path = self.staging.join(uuid::Uuid::new_v4().simple().to_string());
-            let guard = SpillFile { path: path.clone() };
-            let mut file = tokio::fs::File::create(&path).await?;
-            file.write_all(&self.buf).await?;
-            self.buf = BytesMut::new();
-            self.lease
-                .budget
-                .give_back(std::mem::take(&mut self.lease.bytes));
-            self.spill = Some((file, guard));
-        }
-        if let Some((file, _)) = &mut self.spill {
-            file.write_all(data).await?;
-        }
-        Ok(())
-    }
-
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
-    pub async fn finish(self) -> Result<StagedBlob> {
-        let hash = ContentHash::from_bytes(self.hasher.finalize().into());
-        let content = match self.spill {
-            None => Content::Memory(self.buf.freeze(), self.lease),
-            Some((mut file, guard)) => {
-                file.flush().await?;
-                drop(file);
-                Content::File(guard)
-            }
-        };
-        Ok(StagedBlob {
-            hash,
-            size: self.size,
-            content,
-        })
-    }
-}
-
-/// Received content with its hash, ready to be committed.
-pub struct StagedBlob {
-    hash: ContentHash,
-    size: u64,
-    content: Content,
-}
-
-enum Content {
-    /// Held in memory, with its share of the memory budget.
-    Memory(Bytes, #[allow(dead_code)] MemoryLease),
-    File(SpillFile),
-}
-
-impl StagedBlob {
-    pub fn hash(&self) -> ContentHash {
-        self.hash
-    }
-
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
-    /// The content if it is held in memory.
-    pub fn bytes(&self) -> Option<&Bytes> {
-        match &self.content {
-            Content::Memory(b, _) => Some(b),
-            Content::File(_) => None,
-        }
-    }
-}
-
-struct SpillFile {
-    path: PathBuf,
-}
-
-impl Drop for SpillFile {
-    fn drop(&mut self) {
-        if let Err(e) = std::fs::remove_file(&self.path) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(path = %self.path.display(), error = %e, "removing staging file failed");
-            }
-        }
     }
 }
 

@@ -1,76 +1,134 @@
-//! Encoding of stored values: a version byte, then the record.
+//! Encoding of stored values: the version byte of the record's kind, then
+//! the record. Each kind has its own version, so that one kind's encoding can
+//! change without touching the others, and each kind's decoder names every
+//! version it reads. A value of an unknown version, a damaged one, and a
+//! counter or merge operand that does not decode are errors, never a default.
 
+use akte_types::{AccessRecord, Case, Document, DocumentText};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::{CatalogError, Result};
 
-/// Version of the value encoding written by this build.
-pub const VERSION: u8 = 1;
+/// A kind of record kept in the catalog.
+pub(crate) trait Record: Serialize + DeserializeOwned {
+    /// The column family it is kept in (named in errors).
+    const CF: &'static str;
+    /// The version this build writes.
+    const VERSION: u8;
 
-pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    let mut out = vec![VERSION];
+    /// Decodes the body of a value written with `version`; versions before
+    /// [`Record::VERSION`] are converted here when their encoding changes.
+    fn decode_version(version: u8, body: &[u8]) -> Result<Self> {
+        match version {
+            // JSON, as written since the first release.
+            1 => json(body, Self::CF),
+            v => Err(corrupt(Self::CF, format!("unknown value version {v}"))),
+        }
+    }
+}
+
+impl Record for Case {
+    const CF: &'static str = crate::CF_CASES;
+    const VERSION: u8 = 1;
+}
+
+impl Record for Document {
+    const CF: &'static str = crate::CF_DOCUMENTS;
+    const VERSION: u8 = 1;
+}
+
+impl Record for DocumentText {
+    const CF: &'static str = crate::CF_TEXTS;
+    const VERSION: u8 = 1;
+}
+
+impl Record for AccessRecord {
+    const CF: &'static str = crate::CF_ACCESS_LOG;
+    const VERSION: u8 = 1;
+}
+
+/// The catalog's identity in `meta`.
+impl Record for String {
+    const CF: &'static str = crate::CF_META;
+    const VERSION: u8 = 1;
+}
+
+fn corrupt(cf: &'static str, reason: impl Into<String>) -> CatalogError {
+    CatalogError::Corrupt {
+        cf,
+        reason: reason.into(),
+    }
+}
+
+fn json<T: DeserializeOwned>(body: &[u8], cf: &'static str) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| corrupt(cf, e.to_string()))
+}
+
+pub(crate) fn encode<T: Record>(value: &T) -> Vec<u8> {
+    let mut out = vec![T::VERSION];
     // Records are plain structs of strings and numbers: serialising cannot fail.
     serde_json::to_writer(&mut out, value).expect("records serialise");
     out
 }
 
-pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], cf: &'static str) -> Result<T> {
+pub(crate) fn decode<T: Record>(bytes: &[u8]) -> Result<T> {
     match bytes.split_first() {
-        Some((&VERSION, rest)) => serde_json::from_slice(rest).map_err(|e| CatalogError::Corrupt {
-            cf,
-            reason: e.to_string(),
-        }),
-        Some((v, _)) => Err(CatalogError::Corrupt {
-            cf,
-            reason: format!("unknown value version {v}"),
-        }),
-        None => Err(CatalogError::Corrupt {
-            cf,
-            reason: "empty value".into(),
-        }),
+        Some((&version, body)) => T::decode_version(version, body),
+        None => Err(corrupt(T::CF, "empty value")),
     }
 }
 
 pub(crate) fn decode_u64(bytes: &[u8], cf: &'static str) -> Result<u64> {
     <[u8; 8]>::try_from(bytes)
         .map(u64::from_be_bytes)
-        .map_err(|_| CatalogError::Corrupt {
-            cf,
-            reason: "key is not 8 bytes".into(),
-        })
+        .map_err(|_| corrupt(cf, "key is not 8 bytes"))
 }
+
+/// Version of the counter encoding: the version byte, then an i64,
+/// little-endian.
+pub(crate) const COUNTER_VERSION: u8 = 1;
 
 pub(crate) fn encode_counter(n: i64) -> [u8; 9] {
     let mut out = [0u8; 9];
-    out[0] = VERSION;
+    out[0] = COUNTER_VERSION;
     out[1..].copy_from_slice(&n.to_le_bytes());
     out
 }
 
 fn counter_value(bytes: &[u8]) -> Option<i64> {
     match bytes {
-        [VERSION, rest @ ..] => <[u8; 8]>::try_from(rest).ok().map(i64::from_le_bytes),
+        [COUNTER_VERSION, rest @ ..] => <[u8; 8]>::try_from(rest).ok().map(i64::from_le_bytes),
         _ => None,
     }
 }
 
 pub(crate) fn decode_counter(bytes: &[u8]) -> Result<i64> {
-    counter_value(bytes).ok_or_else(|| CatalogError::Corrupt {
-        cf: "counters",
-        reason: "counter is not a versioned i64".into(),
-    })
+    counter_value(bytes)
+        .ok_or_else(|| corrupt(crate::CF_COUNTERS, "counter is not a versioned i64"))
 }
 
 /// Associative merge: the sum of the existing counter and all operands.
+///
+/// A value or operand that does not decode, or a sum that overflows, fails
+/// the merge (`None`): RocksDB then reports the key as corrupt to every read
+/// and stops compactions that meet it, instead of counting it as 0, which
+/// would let garbage collection delete a blob that rows still reference.
 pub(crate) fn merge_add(
-    _key: &[u8],
+    key: &[u8],
     existing: Option<&[u8]>,
     operands: &rocksdb::MergeOperands,
 ) -> Option<Vec<u8>> {
-    let mut sum = existing.and_then(counter_value).unwrap_or(0);
+    let mut sum = match existing {
+        Some(v) => counter_value(v)?,
+        None => 0,
+    };
     for op in operands.iter() {
-        sum = sum.saturating_add(counter_value(op).unwrap_or(0));
+        let Some(n) = counter_value(op) else {
+            tracing::error!(key = ?key, "undecodable counter operand: failing the merge");
+            return None;
+        };
+        sum = sum.checked_add(n)?;
     }
     Some(encode_counter(sum).to_vec())
 }
@@ -78,6 +136,7 @@ pub(crate) fn merge_add(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use akte_types::{AccessAction, CaseNumber, ContentHash, IndexState};
     use proptest::prelude::*;
 
     proptest! {
@@ -88,18 +147,77 @@ mod tests {
 
         #[test]
         fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = decode::<akte_types::Case>(&bytes, "cases");
+            let _ = decode::<Case>(&bytes);
+            let _ = decode::<Document>(&bytes);
             let _ = decode_counter(&bytes);
         }
     }
 
     #[test]
     fn unknown_version_is_corrupt() {
-        let mut v = encode(&"x");
+        let mut v = encode(&"x".to_owned());
         v[0] = 9;
         assert!(matches!(
-            decode::<String>(&v, "t"),
+            decode::<String>(&v),
             Err(CatalogError::Corrupt { .. })
         ));
+        assert!(decode::<String>(&[]).is_err());
+    }
+
+    #[test]
+    fn bad_counters_are_errors_not_zero() {
+        assert!(decode_counter(&[COUNTER_VERSION, 1, 2]).is_err());
+        assert!(decode_counter(&[9, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert!(decode_counter(&[]).is_err());
+    }
+
+    // Values as the previous build wrote them (version 1 of every kind):
+    // they must keep decoding to the same records, whatever this build
+    // writes. A kind whose encoding changes gets a new version and keeps its
+    // version-1 arm in `decode_version`; these bytes stay as they are.
+    const CASE_V1: &str = r#"{"case_id":"01JD3X0Z8K5S6W7Y8Z9A0B1C2D","case_number":"12345BG0012345","title":"Familie Mustermann","site":"Nord","team":null,"parties":["Erika Mustermann"],"created_at":1732350000000}"#;
+    const DOCUMENT_V1: &str = r#"{"document_id":"01JD3X1A0000000000000000AA","case_id":"01JD3X0Z8K5S6W7Y8Z9A0B1C2D","case_number":"12345BG0012345","site":"Nord","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","size_bytes":4,"media_type":"text/plain","filename":"notiz.txt","title":"Notiz","document_type":"Antrag","source":"test","received_at":1732350000001,"created_at":1732350000002,"index_state":"indexed","index_error":null}"#;
+    const TEXT_V1: &str = r#"{"pages":["Seite eins","Seite zwei"]}"#;
+    const ACCESS_V1: &str = r#"{"at":1732350000003,"action":"download_document","peer":"127.0.0.1:4711","case_number":"12345BG0012345","document_id":"01JD3X1A0000000000000000AA","detail":""}"#;
+
+    fn v1(json: &str) -> Vec<u8> {
+        let mut v = vec![1];
+        v.extend_from_slice(json.as_bytes());
+        v
+    }
+
+    #[test]
+    fn values_of_the_previous_version_decode() {
+        let case: Case = decode(&v1(CASE_V1)).unwrap();
+        assert_eq!(
+            case.case_number,
+            CaseNumber::from_stored("12345BG0012345".into())
+        );
+        assert_eq!(case.parties, ["Erika Mustermann"]);
+
+        // A row from before history, routing and transfer notes existed.
+        let doc: Document = decode(&v1(DOCUMENT_V1)).unwrap();
+        assert_eq!(doc.sha256, ContentHash::of(b"test"));
+        assert_eq!(doc.index_state, IndexState::Indexed);
+        assert!(doc.history.is_empty());
+        assert_eq!(doc.transfer_note, None);
+        assert_eq!(doc.page_count, 0);
+
+        let text: DocumentText = decode(&v1(TEXT_V1)).unwrap();
+        assert_eq!(text.pages.len(), 2);
+
+        let access: AccessRecord = decode(&v1(ACCESS_V1)).unwrap();
+        assert_eq!(access.action, AccessAction::DownloadDocument);
+
+        // And what this build writes reads back the same.
+        assert_eq!(decode::<Document>(&encode(&doc)).unwrap(), doc);
+        assert_eq!(decode::<Case>(&encode(&case)).unwrap(), case);
+    }
+
+    #[test]
+    fn counters_of_the_previous_version_decode() {
+        let mut v = vec![1u8];
+        v.extend_from_slice(&7i64.to_le_bytes());
+        assert_eq!(decode_counter(&v).unwrap(), 7);
     }
 }

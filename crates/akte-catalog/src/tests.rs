@@ -1,5 +1,5 @@
 use super::*;
-use akte_types::{now_millis, CaseNumberPattern, IdGenerator};
+use akte_types::{now_millis, AssignedBy, CaseMove, CaseNumberPattern, ContentHash, IdGenerator};
 
 fn case(ids: &IdGenerator, number: &str, site: &str) -> Case {
     Case {
@@ -235,8 +235,11 @@ fn inbox_routing_and_moves_keep_counts_and_history() {
     assert_eq!(cat.case_document_count(a.case_id).unwrap(), 0);
     assert!(cat.list_inbox("Nord", None, 10).unwrap().is_empty());
     let to_inbox = |d: &Document| DocUpdate {
-        route: Some(Route::Inbox {
-            reason: "no case number found".into(),
+        place: Some(Placement {
+            from: None,
+            to: Destination::Inbox {
+                reason: "no case number found".into(),
+            },
         }),
         ..DocUpdate::new(d.document_id)
     };
@@ -259,18 +262,26 @@ fn inbox_routing_and_moves_keep_counts_and_history() {
     );
     assert_eq!(cat.list_inbox("Süd", None, 10).unwrap().len(), 1);
 
-    let assign = |d: &Document, case: &Case, by: AssignedBy| DocUpdate {
-        route: Some(Route::Assign {
-            case: Box::new(case.clone()),
-            by,
-            detail: String::new(),
+    let place = |d: &Document, from: Option<&Case>, case: &Case, by: AssignedBy| DocUpdate {
+        place: Some(Placement {
+            from: from.map(|c| c.case_id),
+            to: Destination::Case {
+                case: Box::new(case.clone()),
+                entry: CaseMove {
+                    at: now_millis(),
+                    from: from.map(|c| c.case_number.clone()),
+                    to: case.case_number.clone(),
+                    by,
+                    detail: String::new(),
+                },
+            },
         }),
         ..DocUpdate::new(d.document_id)
     };
     // Read from the text: out of the inbox into case a, queued for the index.
     let before = cat.queue_len(Queue::Index).unwrap();
     let out = cat
-        .update_documents(&[assign(&d1, &a, AssignedBy::Text)], true)
+        .update_documents(&[place(&d1, None, &a, AssignedBy::Text)], true)
         .unwrap();
     assert_eq!(out[0].case_id, Some(a.case_id));
     assert_eq!(out[0].assigned_by(), Some(AssignedBy::Text));
@@ -278,14 +289,15 @@ fn inbox_routing_and_moves_keep_counts_and_history() {
     assert_eq!(cat.queue_len(Queue::Index).unwrap(), before + 1);
     assert_eq!(cat.list_inbox("Nord", None, 10).unwrap().len(), 1);
     assert_eq!(cat.case_document_count(a.case_id).unwrap(), 1);
-    // Automatic routing never moves a document that has a case.
+    // A placement decided for a document in no case does not apply once
+    // it has one.
     let out = cat
-        .update_documents(&[assign(&d1, &b, AssignedBy::Code)], true)
+        .update_documents(&[place(&d1, None, &b, AssignedBy::Code)], true)
         .unwrap();
     assert_eq!(out[0].case_id, Some(a.case_id));
     // A person moves it to case b (another site): history kept, counts moved.
     let out = cat
-        .update_documents(&[assign(&d1, &b, AssignedBy::Manual)], true)
+        .update_documents(&[place(&d1, Some(&a), &b, AssignedBy::Manual)], true)
         .unwrap();
     let moved = &out[0];
     assert_eq!(moved.case_number.as_ref(), Some(&b.case_number));
@@ -496,4 +508,46 @@ fn an_access_record_that_would_stall_is_handed_back_unwritten() {
         .map(|r| r.detail)
         .collect();
     assert_eq!(details, ["read 3", "read 1"]);
+}
+
+#[test]
+fn damaged_counters_are_errors_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = Catalog::open(dir.path()).unwrap();
+    let ids = IdGenerator::new();
+    let a = case(&ids, "12345BG0000031", "Nord");
+    cat.create_case(&a).unwrap();
+    let d = document(&ids, &a, b"gezaehlt");
+    new_entry(cat.insert_document(&d).unwrap());
+    assert_eq!(cat.blob_refcount(&d.sha256).unwrap(), 1);
+
+    // An operand that does not decode: the merge fails, the read says so.
+    let key = crate::keys::blob_counter_key(&d.sha256);
+    cat.db
+        .merge_cf(cat.cf(CF_COUNTERS), &key, b"\x01kaputt")
+        .unwrap();
+    assert!(cat.blob_refcount(&d.sha256).is_err());
+
+    // A stored value that does not decode.
+    let other = ContentHash::of(b"anderes");
+    let key = crate::keys::blob_counter_key(&other);
+    cat.db.put_cf(cat.cf(CF_COUNTERS), &key, b"\x07").unwrap();
+    assert!(cat.blob_refcount(&other).is_err());
+
+    // A count below zero is damage too, not 0.
+    let key = crate::keys::case_counter_key(a.case_id);
+    cat.db
+        .merge_cf(cat.cf(CF_COUNTERS), &key, codec::encode_counter(-5))
+        .unwrap();
+    assert!(cat.case_document_count(a.case_id).is_err());
+}
+
+#[test]
+fn the_catalog_keeps_its_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = Catalog::open(dir.path()).unwrap().catalog_id().to_owned();
+    assert_eq!(id.len(), 26);
+    assert_eq!(Catalog::open(dir.path()).unwrap().catalog_id(), id);
+    let other = tempfile::tempdir().unwrap();
+    assert_ne!(Catalog::open(other.path()).unwrap().catalog_id(), id);
 }

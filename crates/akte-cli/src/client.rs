@@ -1,5 +1,6 @@
 //! Client subcommands: talk to a running server over gRPC.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use akte_proto::v1 as pb;
@@ -595,9 +596,63 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
             print!("        ");
             print_document_line(d);
             if !hit.snippet.is_empty() {
-                println!("        {}", hit.snippet.replace('\n', " "));
+                // Bold on a terminal, unless NO_COLOR (no-color.org) is set.
+                let bold = std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                println!("        {}", terminal_snippet(&hit.snippet, bold));
             }
         }
     }
     Ok(())
+}
+
+/// A search snippet as the server sends it (HTML: matched words in `<b>`,
+/// text escaped) for a terminal: the words bold where `bold`, else plain
+/// (piped into a file or another program), the text unescaped, on one line.
+fn terminal_snippet(html: &str, bold: bool) -> String {
+    let (on, off) = if bold {
+        ("\x1b[1m", "\x1b[22m")
+    } else {
+        ("", "")
+    };
+    let mut out = String::with_capacity(html.len());
+    for (i, part) in html.split("<b>").enumerate() {
+        let (marked, rest) = match (i, part.split_once("</b>")) {
+            (0, _) => ("", part),
+            (_, None) => (part, ""),
+            (_, Some((m, r))) => (m, r),
+        };
+        if !marked.is_empty() {
+            out.push_str(on);
+            out.push_str(&unescape(marked));
+            out.push_str(off);
+        }
+        out.push_str(&unescape(rest));
+    }
+    out.replace(['\n', '\r'], " ")
+}
+
+fn unescape(text: &str) -> String {
+    htmlescape::decode_html(text).unwrap_or_else(|_| text.to_owned())
+}
+
+#[cfg(test)]
+mod snippet_tests {
+    use super::terminal_snippet;
+
+    #[test]
+    fn snippets_are_bold_on_a_terminal_and_plain_when_piped() {
+        let html = "Als <b>Beschäftigte</b> der Firma M&amp;M &lt;GmbH&gt;\nab <b>Mai</b>";
+        assert_eq!(
+            terminal_snippet(html, false),
+            "Als Beschäftigte der Firma M&M <GmbH> ab Mai"
+        );
+        assert_eq!(
+            terminal_snippet(html, true),
+            "Als \x1b[1mBeschäftigte\x1b[22m der Firma M&M <GmbH> ab \x1b[1mMai\x1b[22m"
+        );
+        assert_eq!(terminal_snippet("ohne Treffer", true), "ohne Treffer");
+        // A snippet cut inside a match does not lose text.
+        assert_eq!(terminal_snippet("a <b>b", false), "a b");
+    }
 }

@@ -154,6 +154,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load_config(&server, listen)?.validate()?;
             let listen = settings.listen;
             let store = Store::open(settings).context("opening the store")?;
+            // Refused here, before serving, if another catalog uses the
+            // object store in a way that does not allow this one.
+            store.claim_storage().await?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;

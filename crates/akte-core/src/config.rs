@@ -79,6 +79,11 @@ pub struct StorageConfig {
     /// Files whose content is a secret option each, e.g.
     /// `secret_access_key = "/run/secrets/s3_secret"`.
     pub option_files: BTreeMap<String, PathBuf>,
+    /// How this node's catalog shares the store with other catalogs.
+    pub sharing: akte_blob::Sharing,
+    /// Lets the data directory or a local blob directory be on a file
+    /// system held in memory (tmpfs), which a reboot empties.
+    pub allow_volatile: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -108,7 +113,8 @@ pub struct MediaConfig {
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum GcMode {
-    /// On for local storage, off for S3, whose bucket other nodes may share.
+    /// On for a local directory (or memory) used exclusively, off for any
+    /// other object store; off whenever the store is shared.
     #[default]
     Auto,
     On,
@@ -226,7 +232,13 @@ pub struct Settings {
     pub ocr: Option<akte_extract::OcrSettings>,
     pub ocr_mode: OcrMode,
     pub ocr_workers: usize,
-    pub gc_enabled: bool,
+    /// How the object store is shared with other catalogs.
+    pub sharing: akte_blob::Sharing,
+    /// A data or blob directory on tmpfs is accepted.
+    pub allow_volatile: bool,
+    /// Whether garbage is collected; `Auto` is decided when the store is
+    /// opened, from the kind of object store it is.
+    pub gc_mode: GcMode,
     pub gc_grace: std::time::Duration,
     pub gc_interval: std::time::Duration,
 }
@@ -320,6 +332,7 @@ impl Config {
             max_page_pixels: o.max_page_pixels,
             page_timeout: std::time::Duration::from_secs(o.page_timeout_secs),
         });
+        self.validate_storage()?;
         let mut storage_options = self.storage.options.clone();
         for (key, file) in &self.storage.option_files {
             let value = std::fs::read_to_string(file).map_err(|e| {
@@ -349,14 +362,84 @@ impl Config {
             ocr,
             ocr_mode: o.mode,
             ocr_workers: o.workers,
-            gc_enabled: match self.gc.mode {
-                GcMode::On => true,
-                GcMode::Off => false,
-                GcMode::Auto => !self.storage.url.trim_start().starts_with("s3:"),
-            },
+            sharing: self.storage.sharing,
+            allow_volatile: self.storage.allow_volatile,
+            gc_mode: self.gc.mode,
             gc_grace: std::time::Duration::from_secs(self.gc.grace_secs),
             gc_interval: std::time::Duration::from_secs(self.gc.interval_secs.max(1)),
         })
+    }
+}
+
+impl Config {
+    /// Refuses storage settings under which a restart would lose
+    /// acknowledged documents, or garbage collection would delete blobs
+    /// that another catalog references.
+    fn validate_storage(&self) -> Result<()> {
+        let url = self.storage.url.trim();
+        let scheme = url
+            .split_once("://")
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .unwrap_or_default();
+        if scheme == "memory" {
+            return Err(invalid(
+                "storage.url",
+                "\"memory://\" keeps blobs in process memory while the catalog in data_dir \
+                 persists: after a restart every document would point at nothing. Use \"\" \
+                 (data_dir/objects), file:///dir or s3://bucket/prefix",
+            ));
+        }
+        if scheme == "file" {
+            if let Ok(parsed) = url::Url::parse(url) {
+                if let Ok(dir) = parsed.to_file_path() {
+                    self.refuse_blobs_in_managed_dir(&dir)?;
+                }
+            }
+        }
+        if self.gc.mode == GcMode::On && self.storage.sharing != akte_blob::Sharing::Exclusive {
+            return Err(invalid(
+                "gc.mode",
+                format!(
+                    "\"on\" with storage.sharing = \"{}\": garbage collection would delete blobs \
+                     that other catalogs reference; it runs only on a store used exclusively",
+                    self.storage.sharing
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A blob directory inside the parts of data_dir that akte empties
+    /// (staging at every start, index on a rebuild) or owns (catalog) loses
+    /// its blobs.
+    fn refuse_blobs_in_managed_dir(&self, dir: &Path) -> Result<()> {
+        let absolute = |p: &Path| -> PathBuf {
+            let p = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                std::env::current_dir().unwrap_or_default().join(p)
+            };
+            // Lexically: the directories need not exist yet.
+            p.components().collect()
+        };
+        let dir = absolute(dir);
+        let data = absolute(&self.data_dir);
+        for managed in ["staging", "index", "catalog"] {
+            let m = data.join(managed);
+            if dir.starts_with(&m) || m.starts_with(&dir) {
+                return Err(invalid(
+                    "storage.url",
+                    format!(
+                        "the blob directory {} overlaps {}, which akte manages itself (staging \
+                         is emptied at every start, the index is rebuilt, the catalog is \
+                         RocksDB's): blobs there would be lost",
+                        dir.display(),
+                        m.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -370,6 +453,40 @@ mod tests {
         let cfg = Config::from_file(&path).unwrap();
         assert_eq!(cfg, Config::default());
         cfg.validate().unwrap();
+    }
+
+    #[test]
+    fn storage_traps_are_refused() {
+        for url in ["memory://", "MEMORY://", "memory:///x"] {
+            let cfg = Config::from_toml(&format!("[storage]\nurl = \"{url}\"")).unwrap();
+            let err = cfg.validate().unwrap_err().to_string();
+            assert!(
+                err.contains("storage.url") && err.contains("restart"),
+                "{err}"
+            );
+        }
+        for sub in ["staging", "index", "catalog", "staging/blobs"] {
+            let cfg = Config::from_toml(&format!(
+                "data_dir = \"/srv/akte\"\n[storage]\nurl = \"file:///srv/akte/{sub}\""
+            ))
+            .unwrap();
+            let err = cfg.validate().unwrap_err().to_string();
+            assert!(err.contains("manages itself"), "{sub}: {err}");
+        }
+        // Beside them, and data_dir/objects, are fine.
+        let cfg = Config::from_toml(
+            "data_dir = \"/srv/akte\"\n[storage]\nurl = \"file:///srv/akte/objects\"",
+        )
+        .unwrap();
+        cfg.validate().unwrap();
+        for sharing in ["shared", "reader"] {
+            let cfg = Config::from_toml(&format!(
+                "[storage]\nsharing = \"{sharing}\"\n[gc]\nmode = \"on\""
+            ))
+            .unwrap();
+            let err = cfg.validate().unwrap_err().to_string();
+            assert!(err.contains("gc.mode"), "{err}");
+        }
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum CoreError {
     AlreadyExists(String),
     #[error("{0}")]
     ResourceExhausted(String),
+    #[error("{0}")]
+    FailedPrecondition(String),
     #[error("upload cancelled: {0}")]
     Cancelled(String),
     #[error("stored data is damaged: {0}")]
@@ -87,6 +89,7 @@ impl CoreError {
             Self::AlreadyExists(_) => ErrorCode::AlreadyExists,
             Self::ResourceExhausted(_) => ErrorCode::ResourceExhausted,
             Self::Cancelled(_) => ErrorCode::Cancelled,
+            Self::FailedPrecondition(_) => ErrorCode::FailedPrecondition,
             Self::DataLoss(_) => ErrorCode::DataLoss,
             Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::Blob(e) => match e {
@@ -95,7 +98,7 @@ impl CoreError {
                 | BlobError::WrongSize { .. } => ErrorCode::DataLoss,
                 BlobError::TooLarge { .. } => ErrorCode::ResourceExhausted,
                 BlobError::Store { .. } | BlobError::Io(_) => ErrorCode::Unavailable,
-                BlobError::Config(_) => ErrorCode::Internal,
+                BlobError::Config(_) | BlobError::Ownership(_) => ErrorCode::Internal,
             },
             Self::Catalog(e) => match e {
                 CatalogError::CaseExists(_) => ErrorCode::AlreadyExists,

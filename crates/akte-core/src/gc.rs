@@ -9,7 +9,7 @@ use std::time::Duration;
 use akte_types::{now_millis, ContentHash};
 use futures::TryStreamExt;
 
-use crate::{Result, Store};
+use crate::{CoreError, Result, Store};
 
 /// What one collection did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,8 +41,16 @@ impl Store {
         }
     }
 
-    /// Deletes unreferenced blobs older than the grace period.
+    /// Deletes unreferenced blobs older than the grace period. Refused when
+    /// garbage collection is off, and when the owner record of the object
+    /// store does not (or no longer) name this catalog as its only user.
     pub async fn collect_garbage(&self) -> Result<GcReport> {
+        if !self.inner.gc_enabled {
+            return Err(CoreError::FailedPrecondition(
+                "garbage collection is off for this object store".into(),
+            ));
+        }
+        self.claim_storage().await?;
         let grace_ms = i64::try_from(self.inner.settings.gc_grace.as_millis()).unwrap_or(i64::MAX);
         let cutoff = now_millis().saturating_sub(grace_ms);
         let candidates: Vec<(ContentHash, u64)> = self
@@ -80,7 +88,7 @@ impl Store {
 
     /// Collects garbage now and then every `interval`, if enabled.
     pub fn spawn_gc(&self) -> Option<tokio::task::JoinHandle<()>> {
-        if !self.inner.settings.gc_enabled {
+        if !self.inner.gc_enabled {
             return None;
         }
         let store = self.clone();

@@ -111,9 +111,15 @@ impl Store {
             }
         }
         let done = updates.len();
-        let assigned = updates
-            .iter()
-            .any(|u| matches!(u.route, Some(akte_catalog::Route::Assign { .. })));
+        let assigned = updates.iter().any(|u| {
+            matches!(
+                u.place,
+                Some(akte_catalog::Placement {
+                    to: akte_catalog::Destination::Case { .. },
+                    ..
+                })
+            )
+        });
         self.blocking(move |inner| {
             inner.index.upsert(&docs)?;
             inner.index.commit()?;
@@ -191,9 +197,12 @@ impl Store {
                 // index rebuilt.
                 update.state = Some((IndexState::AwaitingText, None));
                 if doc.case_id.is_none() {
-                    update.route = Some(akte_catalog::Route::Inbox {
-                        reason: "no text to read a case number from: text recognition (OCR) is off on this server".into(),
-                    });
+                    update.place = Some(
+                        crate::routing::Route::Inbox {
+                            reason: "no text to read a case number from: text recognition (OCR) is off on this server".into(),
+                        }
+                        .placement(),
+                    );
                 }
                 return Ok(Processed {
                     index: index_doc(doc, &[]),
@@ -212,7 +221,7 @@ impl Store {
             } else {
                 Vec::new()
             };
-            update.route = Some(self.route(&text, &codes).await?);
+            update.place = Some(self.route(&text, &codes).await?.placement());
         }
         update.state = Some(match &text.failure {
             Some(f) => (IndexState::Failed, Some(f.clone())),

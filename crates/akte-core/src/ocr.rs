@@ -190,8 +190,8 @@ impl Store {
                 )
             }
         };
-        let route = if want_codes {
-            Some(self.route(&text, &codes).await?)
+        let place = if want_codes {
+            Some(self.route(&text, &codes).await?.placement())
         } else {
             None
         };
@@ -200,7 +200,7 @@ impl Store {
         let update = DocUpdate {
             state: Some((IndexState::Pending, None)),
             text: Some(text),
-            route,
+            place,
             enqueue: Some(Queue::Index),
             dequeue: Some((Queue::Ocr, entry.seq)),
             ..DocUpdate::new(doc.document_id)

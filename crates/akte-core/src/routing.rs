@@ -3,10 +3,67 @@
 //! existing case files the document there; none or several leave it in the
 //! inbox of its site, with the reason.
 
-use akte_catalog::Route;
-use akte_types::{AssignedBy, Case, CaseNumber, DocumentText};
+use akte_catalog::{Destination, Placement};
+use akte_types::{now_millis, AssignedBy, Case, CaseMove, CaseNumber, Document, DocumentText};
 
 use crate::{Result, Store};
+
+/// Where a document without a case goes, as routing decides.
+#[derive(Clone, Debug)]
+pub(crate) enum Route {
+    /// Into this case, found by `by`, with what was found where.
+    Assign {
+        case: Box<Case>,
+        by: AssignedBy,
+        detail: String,
+    },
+    /// Into the inbox of the document's site, with the reason.
+    Inbox { reason: String },
+}
+
+impl Route {
+    /// The policy of automatic routing: it files only a document that is in
+    /// no case when the decision is applied. A person may have assigned it
+    /// meanwhile, and a person's assignment always wins.
+    pub(crate) fn placement(self) -> Placement {
+        let to = match self {
+            Route::Assign { case, by, detail } => Destination::Case {
+                entry: CaseMove {
+                    at: now_millis(),
+                    from: None,
+                    to: case.case_number.clone(),
+                    by,
+                    detail,
+                },
+                case,
+            },
+            Route::Inbox { reason } => Destination::Inbox { reason },
+        };
+        Placement { from: None, to }
+    }
+}
+
+/// The policy of a person's assignment: it moves the document from wherever
+/// it is (the inbox or another case) into `case`, its history keeping where
+/// it was; `None` if it is in that case already.
+pub(crate) fn manual_placement(doc: &Document, case: Case, note: String) -> Option<Placement> {
+    if doc.case_id == Some(case.case_id) {
+        return None;
+    }
+    Some(Placement {
+        from: doc.case_id,
+        to: Destination::Case {
+            entry: CaseMove {
+                at: now_millis(),
+                from: doc.case_number.clone(),
+                to: case.case_number.clone(),
+                by: AssignedBy::Manual,
+                detail: note,
+            },
+            case: Box::new(case),
+        },
+    })
+}
 
 /// At most this many distinct candidate numbers are looked up per document.
 const MAX_CANDIDATES: usize = 64;

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use akte_types::IndexState;
+use akte_types::{ContentHash, IndexState};
 use bytes::Bytes;
 use futures::StreamExt;
 
@@ -123,7 +123,6 @@ async fn garbage_collection_removes_only_unreferenced_blobs() {
     w.write(b"verwaist").await.unwrap();
     let orphan = w.finish().await.unwrap();
     s.blobs().commit(&orphan).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(5)).await;
 
     let report = s.collect_garbage().await.unwrap();
     assert_eq!(report.blobs_seen, 2);
@@ -141,17 +140,122 @@ async fn garbage_collection_removes_only_unreferenced_blobs() {
 }
 
 #[tokio::test]
-async fn gc_is_off_by_default_for_s3() {
+async fn gc_is_decided_by_the_opened_store_not_the_url_spelling() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config {
-        data_dir: dir.path().to_path_buf(),
-        ..Config::default()
+    let open = |url: &str, mode: crate::config::GcMode, sharing: akte_blob::Sharing| {
+        let mut config = Config {
+            data_dir: dir.path().join(format!("d{}", uuid_like())),
+            ..Config::default()
+        };
+        config.storage.url = url.into();
+        config.storage.sharing = sharing;
+        config.gc.mode = mode;
+        config
+            .storage
+            .options
+            .insert("region".into(), "eu-central-1".into());
+        Store::open(config.validate().unwrap()).unwrap()
     };
-    assert!(config.validate().unwrap().gc_enabled);
-    config.storage.url = "s3://bucket/prefix".into();
-    assert!(!config.validate().unwrap().gc_enabled);
-    config.gc.mode = crate::config::GcMode::On;
-    assert!(config.validate().unwrap().gc_enabled);
+    use crate::config::GcMode::{Auto, On};
+    use akte_blob::Sharing::{Exclusive, Reader, Shared};
+    for url in [
+        "s3://akte-blobs/jobcenter",
+        "S3://akte-blobs/jobcenter",
+        "s3a://akte-blobs/jobcenter",
+        "https://akte-blobs.s3.eu-central-1.amazonaws.com/jobcenter",
+    ] {
+        assert!(!open(url, Auto, Exclusive).gc_enabled(), "{url}");
+        assert!(!open(url, Auto, Shared).gc_enabled(), "{url}");
+        assert!(!open(url, Auto, Reader).gc_enabled(), "{url}");
+        // Asked for explicitly, on a store used exclusively: the owner
+        // record guards it.
+        assert!(open(url, On, Exclusive).gc_enabled(), "{url}");
+    }
+    let local = format!("FILE://{}", dir.path().join("blobs").display());
+    assert!(open(&local, Auto, Exclusive).gc_enabled());
+    assert!(open("", Auto, Exclusive).gc_enabled());
+    assert!(!open("", Auto, Shared).gc_enabled());
+}
+
+/// A distinct name per call within a test.
+fn uuid_like() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn a_second_catalog_on_the_same_blobs_is_refused_and_sharing_stops_gc() {
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = format!("file://{}", dir.path().join("blobs").display());
+    let node = |name: &str, sharing: akte_blob::Sharing| {
+        let mut config = Config {
+            data_dir: dir.path().join(name),
+            ..Config::default()
+        };
+        config.storage.url = blobs.clone();
+        config.storage.sharing = sharing;
+        config.gc.grace_secs = 0;
+        config.ocr.mode = crate::config::OcrMode::Off;
+        Store::open(config.validate().unwrap()).unwrap()
+    };
+    use akte_blob::Sharing::{Exclusive, Reader, Shared};
+    let a = node("a", Exclusive);
+    a.claim_storage().await.unwrap();
+    new_case(&a, "12345BG0000011").await;
+    a.upload(text_header("12345BG0000011"), chunks(b"Bescheid A"))
+        .await
+        .unwrap();
+
+    // A second catalog on the same directory: refused, nothing collected.
+    let b = node("b", Exclusive);
+    let err = b.claim_storage().await.unwrap_err().to_string();
+    assert!(err.contains("belongs to catalog"), "{err}");
+    assert!(b.collect_garbage().await.is_err());
+    assert!(a
+        .blobs()
+        .exists(ContentHash::of(b"Bescheid A"))
+        .await
+        .unwrap());
+    // Joining as shared is refused while A holds it exclusively.
+    drop(b);
+    let b = node("b", Shared);
+    assert!(b.claim_storage().await.is_err());
+    // A reader reads and stores nothing.
+    drop(b);
+    let r = node("r", Reader);
+    r.claim_storage().await.unwrap();
+    new_case(&r, "12345BG0000012").await;
+    let err = r
+        .upload(text_header("12345BG0000012"), chunks(b"Brief"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::FailedPrecondition);
+    drop(r);
+
+    // A switches to shared; B joins and stores a blob A does not know.
+    drop(a);
+    let a = node("a", Shared);
+    a.claim_storage().await.unwrap();
+    assert!(!a.gc_enabled());
+    let b = node("b", Shared);
+    b.claim_storage().await.unwrap();
+    new_case(&b, "12345BG0000013").await;
+    b.upload(text_header("12345BG0000013"), chunks(b"Bescheid B"))
+        .await
+        .unwrap();
+    drop(a);
+    // A back in exclusive mode (as by a config mistake) would delete B's
+    // blob: refused.
+    let a = node("a", Exclusive);
+    assert!(a.gc_enabled());
+    let err = a.collect_garbage().await.unwrap_err().to_string();
+    assert!(err.contains("marked shared"), "{err}");
+    assert!(b
+        .blobs()
+        .exists(ContentHash::of(b"Bescheid B"))
+        .await
+        .unwrap());
 }
 
 fn inbox_header(site: &str, filename: &str) -> UploadHeader {
@@ -436,6 +540,8 @@ async fn uploads_under_storage_faults_fail_retryably_and_leave_nothing() {
     let (s, faults) = faulty_store(dir.path(), |c| {
         c.limits.inline_upload_bytes = 1024;
         c.gc.grace_secs = 0;
+        // The faulty wrapper is not a local directory: asked for explicitly.
+        c.gc.mode = crate::config::GcMode::On;
     });
     new_case(&s, "12345BG0000006").await;
     let small = b"Kurzer Brief".to_vec();
@@ -483,7 +589,6 @@ async fn uploads_under_storage_faults_fail_retryably_and_leave_nothing() {
         .upload(text_header("12345BG0000006"), chunks(b"Noch ein Brief"))
         .await
         .is_err());
-    tokio::time::sleep(Duration::from_millis(5)).await;
     assert_eq!(s.collect_garbage().await.unwrap().blobs_deleted, 1);
 }
 
@@ -533,7 +638,10 @@ async fn uploads_beyond_capacity_are_refused_at_once() {
     });
     tx.unbounded_send(Ok(Bytes::from_static(b"Teil eins ")))
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    wait_for("the first upload to take its slot", || {
+        s.inner.upload_slots.available_permits() == 0
+    })
+    .await;
     let err = s
         .upload(text_header("12345BG0000008"), chunks(b"zweiter Brief"))
         .await
@@ -544,6 +652,58 @@ async fn uploads_beyond_capacity_are_refused_at_once() {
     first.await.unwrap().unwrap();
     // Capacity is back.
     s.upload(text_header("12345BG0000008"), chunks(b"zweiter Brief"))
+        .await
+        .unwrap();
+}
+
+/// Waits until `cond` holds, failing after 30 s.
+async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_upload_holds_its_slot_until_its_commit_is_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, faults) = faulty_store(dir.path(), |c| c.limits.max_concurrent_uploads = 1);
+    new_case(&s, "12345BG0000014").await;
+    // Slow storage: the commit takes a while.
+    faults.set_latency(Duration::from_millis(300));
+    let upload = tokio::spawn({
+        let s = s.clone();
+        async move {
+            s.upload(text_header("12345BG0000014"), chunks(b"langsamer Brief"))
+                .await
+        }
+    });
+    let in_commit = || {
+        !s.inner
+            .blobs_in_flight
+            .try_lock()
+            .map_or(true, |h| h.is_empty())
+    };
+    wait_for("the upload to reach its commit", in_commit).await;
+    // The client goes away; the commit goes on and keeps the slot.
+    upload.abort();
+    let err = s
+        .upload(text_header("12345BG0000014"), chunks(b"zweiter Brief"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ResourceExhausted);
+    wait_for("the commit to finish", || {
+        s.inner.upload_slots.available_permits() == 1
+    })
+    .await;
+    // It finished durably: the document is there.
+    assert_eq!(s.catalog().document_count().unwrap(), 1);
+    faults.set_latency(Duration::ZERO);
+    s.upload(text_header("12345BG0000014"), chunks(b"zweiter Brief"))
         .await
         .unwrap();
 }

@@ -1,11 +1,11 @@
-//! Small, valid documents made on the fly, for tests and benchmarks.
+//! Small, valid documents made on the fly, for tests and benchmarks. Built
+//! with the `testing` feature only (and for this crate's own tests).
 //!
 //! The rendered pages need `pdftoppm` (poppler-utils). These are test
 //! helpers: they panic, with a message saying why, when something fails.
 
 use std::io::Cursor;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -17,7 +17,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::cover::{cover_sheet_pdf, win_ansi, A4};
-use crate::tool::run_tool;
+use crate::poppler;
 
 /// A one-page PDF with a real text layer (Helvetica, WinAnsi encoding), one
 /// line per entry of `lines`. German umlauts and ß are kept.
@@ -349,32 +349,14 @@ fn render_png(pdf: &[u8], dpi: u32) -> Vec<u8> {
         tempfile::tempdir().unwrap_or_else(|e| panic!("fixtures: no temporary directory: {e}"));
     let input = dir.path().join("page.pdf");
     write(&input, pdf);
-    let out = run_tool(
-        Command::new("pdftoppm")
-            .args([
-                "-r",
-                &dpi.to_string(),
-                "-gray",
-                "-png",
-                "-singlefile",
-                "-f",
-                "1",
-                "-l",
-                "1",
-            ])
-            .arg(&input)
-            .arg(dir.path().join("page")),
+    let png = poppler::render_page(
+        &input,
+        1,
+        dpi,
         Duration::from_secs(120),
-        64 * 1024,
+        &dir.path().join("page"),
     )
-    .unwrap_or_else(|e| panic!("fixtures: pdftoppm (poppler-utils) did not run: {e}"));
-    assert!(
-        out.status.success(),
-        "fixtures: pdftoppm failed ({}): {}",
-        out.status,
-        out.stderr
-    );
-    let png = dir.path().join("page.png");
+    .unwrap_or_else(|e| panic!("fixtures: pdftoppm (poppler-utils): {e}"));
     std::fs::read(&png).unwrap_or_else(|e| panic!("fixtures: reading {}: {e}", png.display()))
 }
 
@@ -466,13 +448,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("doc.pdf");
             std::fs::write(&path, &pdf).unwrap();
-            let out = Command::new("pdfinfo").arg(&path).output().unwrap();
-            let info = String::from_utf8_lossy(&out.stdout);
-            assert!(
-                info.lines()
-                    .any(|l| l.split_whitespace().eq(["Pages:", &pages.to_string()])),
-                "{info}"
-            );
+            assert_eq!(poppler::info(&path, 1).unwrap().pages, pages);
         }
     }
 }

@@ -2,9 +2,11 @@
 //! documents and QR codes on their cover sheets, for akte.
 
 mod cover;
+#[cfg(any(test, feature = "testing"))]
 pub mod fixtures;
 mod media;
 mod ocr;
+mod poppler;
 mod text;
 mod tool;
 

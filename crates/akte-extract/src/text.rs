@@ -2,16 +2,13 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use crate::media::{DOCX, EMAIL, JPEG, ODT, PDF, PNG, TEXT, TIFF};
-use crate::tool::{run_tool, ToolError};
+use crate::poppler::{self, PopplerError};
 
 /// Extracted text beyond this many bytes is cut off (at a character boundary).
 pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
-/// Longest a PDF text extraction may run.
-const PDF_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What extraction found.
 #[derive(Debug, PartialEq, Eq)]
@@ -90,28 +87,26 @@ fn pdf_text(content: &[u8], work_dir: &Path) -> Result<Extracted, ExtractError> 
         .tempfile_in(work_dir)?;
     file.write_all(content)?;
     file.flush()?;
-    let out = run_tool(
-        Command::new("pdftotext")
-            .args(["-q", "-enc", "UTF-8"])
-            .arg(file.path())
-            .arg("-"),
-        PDF_TIMEOUT,
-        MAX_TEXT_BYTES + 4,
-    )
-    .map_err(|e| match e {
-        ToolError::NotFound => ExtractError::PdfToolMissing,
-        ToolError::TimedOut(limit) => ExtractError::Timeout(limit),
-        ToolError::Io(e) => ExtractError::Io(e),
-    })?;
-    if !out.status.success() {
-        let reason = out.error_line("pdftotext failed");
-        return Err(ExtractError::BadPdf(format!("{reason} ({})", out.status)));
-    }
-    let text = truncate(String::from_utf8_lossy(&out.stdout).into_owned());
+    let text = poppler::text(file.path(), None)?.text;
     if text.chars().all(|c| c.is_whitespace() || c == '\u{c}') {
         Ok(Extracted::NeedsOcr)
     } else {
         Ok(Extracted::Text(text))
+    }
+}
+
+impl From<PopplerError> for ExtractError {
+    fn from(e: PopplerError) -> Self {
+        match e {
+            PopplerError::NotFound { .. } => ExtractError::PdfToolMissing,
+            PopplerError::TimedOut { limit, .. } => ExtractError::Timeout(limit),
+            PopplerError::Io(e) => ExtractError::Io(e),
+            PopplerError::Failed { reason, status, .. } => ExtractError::BadPdf(format!(
+                "{} ({status})",
+                reason.as_deref().unwrap_or("pdftotext failed")
+            )),
+            e @ PopplerError::NoPageCount => ExtractError::BadPdf(e.to_string()),
+        }
     }
 }
 

@@ -25,13 +25,17 @@ impl ToolOutput {
     /// The first line of standard error that reports an error, else the
     /// first non-empty line, else `fallback`.
     pub fn error_line(&self, fallback: &str) -> String {
+        self.stderr_line().unwrap_or(fallback).to_owned()
+    }
+
+    /// The first line of standard error that reports an error, else the
+    /// first non-empty line, if there is one.
+    pub fn stderr_line(&self) -> Option<&str> {
         let mut lines = self.stderr.lines().map(str::trim).filter(|l| !l.is_empty());
         let first = lines.clone().next();
         lines
             .find(|l| l.to_ascii_lowercase().contains("error"))
             .or(first)
-            .unwrap_or(fallback)
-            .to_owned()
     }
 }
 

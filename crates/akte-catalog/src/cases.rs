@@ -1,0 +1,149 @@
+//! Cases: rows, their numbers and sites, and the counters.
+
+use akte_types::{Case, CaseId, CaseNumber, ContentHash};
+use rocksdb::{Direction, IteratorMode, WriteBatch};
+
+use crate::keys::{blob_counter_key, case_counter_key, site_case_key};
+use crate::{codec, synced, Catalog, CatalogError, Result};
+use crate::{CF_CASES, CF_CASE_NUMBERS, CF_COUNTERS, CF_SITE_CASES};
+
+impl Catalog {
+    /// Stores a new case; fails if its number is taken.
+    pub fn create_case(&self, case: &Case) -> Result<()> {
+        let _guard = self.case_lock.lock();
+        let number = case.case_number.as_str().as_bytes();
+        if self
+            .db
+            .get_pinned_cf(self.cf(CF_CASE_NUMBERS), number)?
+            .is_some()
+        {
+            return Err(CatalogError::CaseExists(case.case_number.clone()));
+        }
+        let id = case.case_id.to_bytes();
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_CASES), id, codec::encode(case));
+        batch.put_cf(self.cf(CF_CASE_NUMBERS), number, id);
+        batch.put_cf(
+            self.cf(CF_SITE_CASES),
+            site_case_key(&case.site, &case.case_number),
+            id,
+        );
+        self.db.write_opt(batch, &synced())?;
+        Ok(())
+    }
+
+    pub fn get_case(&self, id: CaseId) -> Result<Option<Case>> {
+        self.db
+            .get_pinned_cf(self.cf(CF_CASES), id.to_bytes())?
+            .map(|v| codec::decode(&v))
+            .transpose()
+    }
+
+    pub fn get_case_by_number(&self, number: &CaseNumber) -> Result<Option<Case>> {
+        match self
+            .db
+            .get_pinned_cf(self.cf(CF_CASE_NUMBERS), number.as_str().as_bytes())?
+        {
+            Some(id) => {
+                let id = CaseId::from_slice(&id).ok_or_else(|| CatalogError::Corrupt {
+                    cf: CF_CASE_NUMBERS,
+                    reason: "case id is not 16 bytes".into(),
+                })?;
+                self.get_case(id)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Cases ordered by case number, of one site or all, after the case number
+    /// `after` (exclusive).
+    pub fn list_cases(
+        &self,
+        site: Option<&str>,
+        after: Option<&CaseNumber>,
+        limit: usize,
+    ) -> Result<Vec<Case>> {
+        let mut out = Vec::new();
+        match site {
+            Some(site) => {
+                let mut prefix = site.as_bytes().to_vec();
+                prefix.push(0);
+                let start = match after {
+                    Some(n) => {
+                        let mut k = site_case_key(site, n);
+                        k.push(0);
+                        k
+                    }
+                    None => prefix.clone(),
+                };
+                for item in self.db.iterator_cf(
+                    self.cf(CF_SITE_CASES),
+                    IteratorMode::From(&start, Direction::Forward),
+                ) {
+                    let (key, id) = item?;
+                    if !key.starts_with(&prefix) || out.len() >= limit {
+                        break;
+                    }
+                    out.push(self.case_from_id_bytes(&id, CF_SITE_CASES)?);
+                }
+            }
+            None => {
+                let start = match after {
+                    Some(n) => {
+                        let mut k = n.as_str().as_bytes().to_vec();
+                        k.push(0);
+                        k
+                    }
+                    None => Vec::new(),
+                };
+                for item in self.db.iterator_cf(
+                    self.cf(CF_CASE_NUMBERS),
+                    IteratorMode::From(&start, Direction::Forward),
+                ) {
+                    if out.len() >= limit {
+                        break;
+                    }
+                    let (_, id) = item?;
+                    out.push(self.case_from_id_bytes(&id, CF_CASE_NUMBERS)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn case_from_id_bytes(&self, id: &[u8], cf: &'static str) -> Result<Case> {
+        let id = CaseId::from_slice(id).ok_or_else(|| CatalogError::Corrupt {
+            cf,
+            reason: "case id is not 16 bytes".into(),
+        })?;
+        self.get_case(id)?.ok_or_else(|| CatalogError::Corrupt {
+            cf,
+            reason: format!("points at missing case {id}"),
+        })
+    }
+
+    /// Number of documents in a case.
+    pub fn case_document_count(&self, id: CaseId) -> Result<u64> {
+        let n = self.counter(&case_counter_key(id))?;
+        u64::try_from(n).map_err(|_| CatalogError::Corrupt {
+            cf: CF_COUNTERS,
+            reason: format!("case {id} counts {n} documents"),
+        })
+    }
+
+    /// References held on a blob by documents.
+    pub fn blob_refcount(&self, hash: &ContentHash) -> Result<u64> {
+        let n = self.counter(&blob_counter_key(hash))?;
+        u64::try_from(n).map_err(|_| CatalogError::Corrupt {
+            cf: CF_COUNTERS,
+            reason: format!("blob {hash} has {n} references"),
+        })
+    }
+
+    fn counter(&self, key: &[u8]) -> Result<i64> {
+        match self.db.get_pinned_cf(self.cf(CF_COUNTERS), key)? {
+            Some(v) => codec::decode_counter(&v),
+            None => Ok(0),
+        }
+    }
+}
