@@ -60,7 +60,7 @@ async fn round_trip_dedup_listing_and_ranges() {
     assert_ne!(again.document_id, doc.document_id);
     assert_eq!(again.sha256, doc.sha256);
     assert_eq!(again.media_type, "image/tiff", "detected from content");
-    let blobs: Vec<_> = files_below(&server.data_dir.join("objects"));
+    let blobs: Vec<_> = files_below(&server.data_dir.join("objects/blobs"));
     assert_eq!(blobs.len(), 1, "one blob for both documents: {blobs:?}");
     assert_eq!(blobs[0], blob_path(&server.data_dir, &doc.sha256));
 

@@ -342,7 +342,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
         .unwrap()
         .into_inner();
     assert_eq!(case.document_count, 0);
-    assert!(files_below(&server.data_dir.join("objects")).is_empty());
+    assert!(files_below(&server.data_dir.join("objects/blobs")).is_empty());
     assert!(files_below(&server.data_dir.join("staging")).is_empty());
 
     // The server still works afterwards.

@@ -100,7 +100,7 @@ async fn cancelled_upload_leaves_nothing() {
     })
     .await;
     assert!(list_documents(&mut c, &k.case_number).await.is_empty());
-    assert!(files_below(&server.data_dir.join("objects")).is_empty());
+    assert!(files_below(&server.data_dir.join("objects/blobs")).is_empty());
     drop(tx);
 
     // Killed in the middle of an upload: nothing visible after the restart,

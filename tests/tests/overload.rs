@@ -112,7 +112,7 @@ async fn slow_uploaders_stay_within_memory_and_excess_is_shed() {
     .await;
     drop(senders);
     assert!(list_documents(&mut c, &k.case_number).await.is_empty());
-    assert!(files_below(&server.data_dir.join("objects")).is_empty());
+    assert!(files_below(&server.data_dir.join("objects/blobs")).is_empty());
     // And capacity is back.
     upload(
         &mut c,
