@@ -1,7 +1,7 @@
 //! Cases: rows, their numbers and sites, and the counters.
 
 use akte_types::{Case, CaseId, CaseNumber, ContentHash};
-use rocksdb::{Direction, IteratorMode, WriteBatch};
+use rocksdb::WriteBatch;
 
 use crate::keys::{blob_counter_key, case_counter_key, site_case_key};
 use crate::{codec, synced, Catalog, CatalogError, Result};
@@ -63,52 +63,22 @@ impl Catalog {
         after: Option<&CaseNumber>,
         limit: usize,
     ) -> Result<Vec<Case>> {
-        let mut out = Vec::new();
         match site {
             Some(site) => {
                 let mut prefix = site.as_bytes().to_vec();
                 prefix.push(0);
-                let start = match after {
-                    Some(n) => {
-                        let mut k = site_case_key(site, n);
-                        k.push(0);
-                        k
-                    }
-                    None => prefix.clone(),
-                };
-                for item in self.db.iterator_cf(
-                    self.cf(CF_SITE_CASES),
-                    IteratorMode::From(&start, Direction::Forward),
-                ) {
-                    let (key, id) = item?;
-                    if !key.starts_with(&prefix) || out.len() >= limit {
-                        break;
-                    }
-                    out.push(self.case_from_id_bytes(&id, CF_SITE_CASES)?);
-                }
+                let after = after.map(|n| site_case_key(site, n));
+                self.scan(CF_SITE_CASES, &prefix, after.as_deref(), limit, |_, id| {
+                    self.case_from_id_bytes(id, CF_SITE_CASES)
+                })
             }
             None => {
-                let start = match after {
-                    Some(n) => {
-                        let mut k = n.as_str().as_bytes().to_vec();
-                        k.push(0);
-                        k
-                    }
-                    None => Vec::new(),
-                };
-                for item in self.db.iterator_cf(
-                    self.cf(CF_CASE_NUMBERS),
-                    IteratorMode::From(&start, Direction::Forward),
-                ) {
-                    if out.len() >= limit {
-                        break;
-                    }
-                    let (_, id) = item?;
-                    out.push(self.case_from_id_bytes(&id, CF_CASE_NUMBERS)?);
-                }
+                let after = after.map(|n| n.as_str().as_bytes());
+                self.scan(CF_CASE_NUMBERS, &[], after, limit, |_, id| {
+                    self.case_from_id_bytes(id, CF_CASE_NUMBERS)
+                })
             }
         }
-        Ok(out)
     }
 
     fn case_from_id_bytes(&self, id: &[u8], cf: &'static str) -> Result<Case> {

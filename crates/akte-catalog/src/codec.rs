@@ -28,30 +28,25 @@ pub(crate) trait Record: Serialize + DeserializeOwned {
     }
 }
 
-impl Record for Case {
-    const CF: &'static str = crate::CF_CASES;
-    const VERSION: u8 = 1;
+/// Each kind of record with its column family and the version written.
+macro_rules! records {
+    ($($kind:ty => $cf:expr, $version:literal;)*) => {
+        $(
+            impl Record for $kind {
+                const CF: &'static str = $cf;
+                const VERSION: u8 = $version;
+            }
+        )*
+    };
 }
 
-impl Record for Document {
-    const CF: &'static str = crate::CF_DOCUMENTS;
-    const VERSION: u8 = 1;
-}
-
-impl Record for DocumentText {
-    const CF: &'static str = crate::CF_TEXTS;
-    const VERSION: u8 = 1;
-}
-
-impl Record for AccessRecord {
-    const CF: &'static str = crate::CF_ACCESS_LOG;
-    const VERSION: u8 = 1;
-}
-
-/// The catalog's identity in `meta`.
-impl Record for String {
-    const CF: &'static str = crate::CF_META;
-    const VERSION: u8 = 1;
+records! {
+    Case => crate::CF_CASES, 1;
+    Document => crate::CF_DOCUMENTS, 1;
+    DocumentText => crate::CF_TEXTS, 1;
+    AccessRecord => crate::CF_ACCESS_LOG, 1;
+    // The catalog's identity in `meta`.
+    String => crate::CF_META, 1;
 }
 
 fn corrupt(cf: &'static str, reason: impl Into<String>) -> CatalogError {

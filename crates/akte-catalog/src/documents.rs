@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 use akte_types::{CaseId, ContentHash, Document, DocumentId, DocumentText};
-use rocksdb::{Direction, IteratorMode, WriteBatch};
+use rocksdb::{IteratorMode, WriteBatch};
 
 use crate::keys::{
     blob_counter_key, case_counter_key, case_document_key, document_from_case_key, inbox_key,
@@ -232,38 +232,22 @@ impl Catalog {
     ) -> Result<Vec<Document>> {
         let mut prefix = site.as_bytes().to_vec();
         prefix.push(0);
-        let start = match after {
-            Some(doc) => {
-                let mut k = inbox_key(site, doc);
-                k.push(0);
-                k
-            }
-            None => prefix.clone(),
-        };
-        let mut out = Vec::new();
-        for item in self.db.iterator_cf(
-            self.cf(CF_INBOX),
-            IteratorMode::From(&start, Direction::Forward),
-        ) {
-            let (key, _) = item?;
-            if !key.starts_with(&prefix) || out.len() >= limit {
-                break;
-            }
-            let id = DocumentId::from_slice(&key[prefix.len()..]).ok_or_else(|| {
-                CatalogError::Corrupt {
-                    cf: CF_INBOX,
-                    reason: "document id is not 16 bytes".into(),
-                }
-            })?;
-            out.push(
-                self.get_document(id)?
-                    .ok_or_else(|| CatalogError::Corrupt {
-                        cf: CF_INBOX,
-                        reason: format!("points at missing document {id}"),
-                    })?,
-            );
-        }
-        Ok(out)
+        let after = after.map(|doc| inbox_key(site, doc));
+        self.scan(CF_INBOX, &prefix, after.as_deref(), limit, |key, _| {
+            self.linked_document(CF_INBOX, DocumentId::from_slice(&key[prefix.len()..]))
+        })
+    }
+
+    /// The document a link in `cf` names (`None`: the link is malformed).
+    fn linked_document(&self, cf: &'static str, id: Option<DocumentId>) -> Result<Document> {
+        let id = id.ok_or_else(|| CatalogError::Corrupt {
+            cf,
+            reason: "malformed document link".into(),
+        })?;
+        self.get_document(id)?.ok_or_else(|| CatalogError::Corrupt {
+            cf,
+            reason: format!("points at missing document {id}"),
+        })
     }
 
     pub fn get_document(&self, id: DocumentId) -> Result<Option<Document>> {
@@ -280,37 +264,14 @@ impl Catalog {
         after: Option<DocumentId>,
         limit: usize,
     ) -> Result<Vec<Document>> {
-        let prefix = case.to_bytes();
-        let start: Vec<u8> = match after {
-            Some(doc) => {
-                let mut k = case_document_key(case, doc).to_vec();
-                k.push(0);
-                k
-            }
-            None => prefix.to_vec(),
-        };
-        let mut out = Vec::new();
-        for item in self.db.iterator_cf(
-            self.cf(CF_CASE_DOCUMENTS),
-            IteratorMode::From(&start, Direction::Forward),
-        ) {
-            let (key, _) = item?;
-            if !key.starts_with(&prefix) || out.len() >= limit {
-                break;
-            }
-            let id = document_from_case_key(&key).ok_or_else(|| CatalogError::Corrupt {
-                cf: CF_CASE_DOCUMENTS,
-                reason: "short key".into(),
-            })?;
-            out.push(
-                self.get_document(id)?
-                    .ok_or_else(|| CatalogError::Corrupt {
-                        cf: CF_CASE_DOCUMENTS,
-                        reason: format!("points at missing document {id}"),
-                    })?,
-            );
-        }
-        Ok(out)
+        let after = after.map(|doc| case_document_key(case, doc));
+        self.scan(
+            CF_CASE_DOCUMENTS,
+            &case.to_bytes(),
+            after.as_ref().map(|k| &k[..]),
+            limit,
+            |key, _| self.linked_document(CF_CASE_DOCUMENTS, document_from_case_key(key)),
+        )
     }
 
     pub fn document_count(&self) -> Result<u64> {

@@ -289,6 +289,40 @@ impl Catalog {
             .expect("column family opened at start")
     }
 
+    /// Up to `limit` entries of `cf` whose keys start with `prefix`, in key
+    /// order from just after the key `after` (or from the first), each
+    /// turned into a `T` by `f(key, value)`.
+    pub(crate) fn scan<T>(
+        &self,
+        cf: &'static str,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let start = match after {
+            Some(key) => {
+                let mut start = key.to_vec();
+                start.push(0);
+                start
+            }
+            None => prefix.to_vec(),
+        };
+        let mut out = Vec::new();
+        let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
+        for item in self.db.iterator_cf(self.cf(cf), mode) {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = item?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            out.push(f(&key, &value)?);
+        }
+        Ok(out)
+    }
+
     /// The lock of a station's dedup check.
     pub(crate) fn station_lock(&self, station: &str) -> &Mutex<()> {
         use std::hash::{BuildHasher, BuildHasherDefault};

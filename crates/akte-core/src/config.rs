@@ -447,6 +447,15 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The message with which the configuration `toml` is refused.
+    fn refused(toml: &str) -> String {
+        Config::from_toml(toml)
+            .unwrap()
+            .validate()
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn reference_config_is_the_default() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/akte.toml");
@@ -458,19 +467,16 @@ mod tests {
     #[test]
     fn storage_traps_are_refused() {
         for url in ["memory://", "MEMORY://", "memory:///x"] {
-            let cfg = Config::from_toml(&format!("[storage]\nurl = \"{url}\"")).unwrap();
-            let err = cfg.validate().unwrap_err().to_string();
+            let err = refused(&format!("[storage]\nurl = \"{url}\""));
             assert!(
                 err.contains("storage.url") && err.contains("restart"),
                 "{err}"
             );
         }
         for sub in ["staging", "index", "catalog", "staging/blobs"] {
-            let cfg = Config::from_toml(&format!(
+            let err = refused(&format!(
                 "data_dir = \"/srv/akte\"\n[storage]\nurl = \"file:///srv/akte/{sub}\""
-            ))
-            .unwrap();
-            let err = cfg.validate().unwrap_err().to_string();
+            ));
             assert!(err.contains("manages itself"), "{sub}: {err}");
         }
         // Beside them, and data_dir/objects, are fine.
@@ -480,11 +486,9 @@ mod tests {
         .unwrap();
         cfg.validate().unwrap();
         for sharing in ["shared", "reader"] {
-            let cfg = Config::from_toml(&format!(
+            let err = refused(&format!(
                 "[storage]\nsharing = \"{sharing}\"\n[gc]\nmode = \"on\""
-            ))
-            .unwrap();
-            let err = cfg.validate().unwrap_err().to_string();
+            ));
             assert!(err.contains("gc.mode"), "{err}");
         }
     }
@@ -502,25 +506,9 @@ mod tests {
         assert!(err.contains("max_upload"), "{err}");
         let err = Config::from_toml("listen = 5").unwrap_err().to_string();
         assert!(err.contains("listen"), "{err}");
-        let cfg = Config::from_toml("listen = \"nowhere\"").unwrap();
-        assert!(cfg.validate().unwrap_err().to_string().contains("listen"));
-        let cfg = Config::from_toml("[cases]\nnumber_pattern = \"(\"").unwrap();
-        assert!(cfg
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("cases.number_pattern"));
-        let cfg = Config::from_toml("[ocr]\nworkers = 0").unwrap();
-        assert!(cfg
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("ocr.workers"));
-        let cfg = Config::from_toml("[media]\nallowed = [\"video/mp4\"]").unwrap();
-        assert!(cfg
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("media.allowed"));
+        assert!(refused("listen = \"nowhere\"").contains("listen"));
+        assert!(refused("[cases]\nnumber_pattern = \"(\"").contains("cases.number_pattern"));
+        assert!(refused("[ocr]\nworkers = 0").contains("ocr.workers"));
+        assert!(refused("[media]\nallowed = [\"video/mp4\"]").contains("media.allowed"));
     }
 }
