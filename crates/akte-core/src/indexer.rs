@@ -11,11 +11,13 @@
 use std::time::Duration;
 
 use akte_catalog::{DocUpdate, Queue, QueueEntry};
-use akte_extract::Extracted;
+use akte_extract::{Extracted, Input};
 use akte_index::IndexDoc;
 use akte_types::{Document, DocumentText, IndexState};
+use tempfile::NamedTempFile;
 
-use crate::{CoreError, ErrorCode, Result, Store};
+use crate::content::{tool_failure, Content};
+use crate::{Result, Store};
 
 /// How often the indexer looks at the queue when nobody wakes it.
 const IDLE_POLL: Duration = Duration::from_secs(5);
@@ -162,7 +164,11 @@ impl Store {
             });
         }
         let ocr_on = self.inner.ocr.is_some();
-        let text = match self.extract_text(doc).await? {
+        let (extracted, staged) = match self.extract_text(doc).await? {
+            Ok((x, staged)) => (Ok(x), staged),
+            Err(reason) => (Err(reason), None),
+        };
+        let text = match extracted {
             Ok(Extracted::Text(text)) => {
                 let pages = split_pages(&text);
                 let scanned_pages = pages
@@ -216,10 +222,11 @@ impl Store {
             },
         };
         if doc.case_id.is_none() {
-            let codes = if doc.media_type == akte_extract::PDF {
-                self.first_page_codes(doc).await?
-            } else {
-                Vec::new()
+            let codes = match &staged {
+                Some(file) if doc.media_type == akte_extract::PDF => {
+                    self.first_page_codes(doc, file).await?
+                }
+                _ => Vec::new(),
             };
             update.place = Some(self.route(&text, &codes).await?.placement());
         }
@@ -232,49 +239,55 @@ impl Store {
         Ok(Processed { update, index })
     }
 
-    /// The text of a document's content: `Ok(Err(reason))` when the document
-    /// itself is at fault; `Err` for transient storage errors.
-    async fn extract_text(&self, doc: &Document) -> Result<std::result::Result<Extracted, String>> {
-        if doc.size_bytes > self.inner.settings.max_extract_bytes {
-            return Ok(Err(format!(
-                "{} bytes is over the text extraction limit of {} bytes",
-                doc.size_bytes, self.inner.settings.max_extract_bytes
-            )));
-        }
-        let content = match self.inner.blobs.read_all(doc.sha256, doc.size_bytes).await {
+    /// The text of a document's content, with the scratch file the content
+    /// was staged in if it was (a PDF: its first page's codes are read from
+    /// the same file). `Ok(Err(reason))` when the document itself is at
+    /// fault; `Err` for transient failures (see [`crate::content`]).
+    async fn extract_text(
+        &self,
+        doc: &Document,
+    ) -> Result<std::result::Result<(Extracted, Option<NamedTempFile>), String>> {
+        let as_file = match akte_extract::input_for(&doc.media_type) {
+            Input::Nothing(outcome) => return Ok(Ok((outcome, None))),
+            Input::Bytes => false,
+            Input::File => true,
+        };
+        let content = match self.read_content(doc, as_file).await? {
             Ok(c) => c,
-            Err(e) => {
-                let e = CoreError::from(e);
-                if e.code() == ErrorCode::Unavailable {
-                    return Err(e);
-                }
-                return Ok(Err(e.to_string()));
-            }
+            Err(reason) => return Ok(Err(reason)),
         };
         let media_type = doc.media_type.clone();
         // The staging directory is emptied at every start.
         let work_dir = self.inner.blobs.staging_dir().to_path_buf();
-        let extracted = tokio::task::spawn_blocking(move || {
-            akte_extract::extract(&media_type, &content, &work_dir)
+        let (extracted, content) = tokio::task::spawn_blocking(move || {
+            let extracted = match &content {
+                Content::Bytes(b) => akte_extract::extract(&media_type, b, &work_dir),
+                Content::File(f) => akte_extract::extract_file(&media_type, f.path()),
+            };
+            (extracted, content)
         })
         .await?;
-        Ok(extracted.map_err(|e| e.to_string()))
+        let file = match content {
+            Content::File(f) => Some(f),
+            Content::Bytes(_) => None,
+        };
+        match extracted {
+            Ok(x) => Ok(Ok((x, file))),
+            Err(e) => tool_failure("text extraction", e.is_document_fault(), e).map(Err),
+        }
     }
 
-    /// QR codes on the first page of a PDF, for routing. A PDF that cannot be
-    /// rendered simply has none.
-    async fn first_page_codes(&self, doc: &Document) -> Result<Vec<String>> {
+    /// QR codes on the first page of a PDF in `file`, for routing. A PDF
+    /// that cannot be rendered simply has none.
+    async fn first_page_codes(&self, doc: &Document, file: &NamedTempFile) -> Result<Vec<String>> {
         let Some(settings) = self.inner.ocr.clone() else {
             return Ok(Vec::new());
         };
-        let file = match self.stage_content(doc).await? {
-            Ok(f) => f,
-            Err(_) => return Ok(Vec::new()),
-        };
         let media_type = doc.media_type.clone();
+        let path = file.path().to_path_buf();
         let work_dir = self.inner.blobs.staging_dir().to_path_buf();
         let codes = tokio::task::spawn_blocking(move || {
-            akte_extract::first_page_codes(&media_type, file.path(), &settings, &work_dir)
+            akte_extract::first_page_codes(&media_type, &path, &settings, &work_dir)
         })
         .await?;
         Ok(codes.unwrap_or_else(|e| {

@@ -2,6 +2,7 @@
 //! blobs plus catalog rows), verified retrieval and German full-text search.
 
 pub mod config;
+mod content;
 mod error;
 mod gc;
 mod indexer;

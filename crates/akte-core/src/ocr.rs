@@ -10,11 +10,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use akte_catalog::{DocUpdate, Queue, QueueEntry};
-use akte_types::{Document, DocumentText, IndexState};
-use futures::TryStreamExt;
-use tokio::io::AsyncWriteExt;
+use akte_types::{DocumentText, IndexState};
 
-use crate::{CoreError, ErrorCode, Result, Store};
+use crate::{Result, Store};
 
 const IDLE_POLL: Duration = Duration::from_secs(5);
 /// Pause after a failure of the machinery before the next attempt.
@@ -156,8 +154,11 @@ impl Store {
                 .await?;
                 match result {
                     Ok(out) => Ok(out),
-                    Err(e) if e.is_document_fault() => Err(e.to_string()),
-                    Err(e) => return Err(CoreError::Unavailable(format!("text recognition: {e}"))),
+                    Err(e) => Err(crate::content::tool_failure(
+                        "text recognition",
+                        e.is_document_fault(),
+                        e,
+                    )?),
                 }
             }
         };
@@ -212,56 +213,5 @@ impl Store {
         .await?;
         self.inner.index_wakeup.notify_one();
         Ok(())
-    }
-
-    /// The verified content of a document in a scratch file in the staging
-    /// directory (removed when dropped). `Ok(Err(reason))` when the stored
-    /// content is damaged or missing or over the extraction limit; `Err` when
-    /// storage is unreachable.
-    pub(crate) async fn stage_content(
-        &self,
-        doc: &Document,
-    ) -> Result<std::result::Result<tempfile::NamedTempFile, String>> {
-        if doc.size_bytes > self.inner.settings.max_extract_bytes {
-            return Ok(Err(format!(
-                "{} bytes is over the text extraction limit of {} bytes",
-                doc.size_bytes, self.inner.settings.max_extract_bytes
-            )));
-        }
-        let classify = |e: CoreError| -> Result<String> {
-            match e.code() {
-                ErrorCode::Unavailable | ErrorCode::Internal => Err(e),
-                _ => Ok(e.to_string()),
-            }
-        };
-        let stream = match self
-            .inner
-            .blobs
-            .read(doc.sha256, doc.size_bytes, None)
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => return classify(CoreError::from(e)).map(Err),
-        };
-        let staging = self.inner.blobs.staging_dir().to_path_buf();
-        let file = tempfile::Builder::new()
-            .prefix("akte-ocr")
-            .tempfile_in(&staging)
-            .map_err(|e| {
-                CoreError::Internal(format!("scratch file in {}: {e}", staging.display()))
-            })?;
-        let scratch = |e: std::io::Error| CoreError::Internal(format!("scratch file: {e}"));
-        // Written through tokio: the executor's threads do not wait for the disk.
-        let mut out = tokio::fs::File::from_std(file.reopen().map_err(scratch)?);
-        let mut stream = stream.map_err(CoreError::from);
-        loop {
-            match stream.try_next().await {
-                Ok(Some(chunk)) => out.write_all(&chunk).await.map_err(scratch)?,
-                Ok(None) => break,
-                Err(e) => return classify(e).map(Err),
-            }
-        }
-        out.flush().await.map_err(scratch)?;
-        Ok(Ok(file))
     }
 }

@@ -16,4 +16,4 @@ pub use media::{
     canonical_media_type, detect, verify_declared, MediaError, HEAD_LEN, KNOWN_MEDIA_TYPES, PDF,
 };
 pub use ocr::{first_page_codes, ocr_available, ocr_document, OcrError, OcrOutput, OcrSettings};
-pub use text::{extract, ExtractError, Extracted, MAX_TEXT_BYTES};
+pub use text::{extract, extract_file, input_for, ExtractError, Extracted, Input, MAX_TEXT_BYTES};

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::media::{DOCX, EMAIL, JPEG, ODT, PDF, PNG, TEXT, TIFF};
+use crate::media::{EMAIL, JPEG, PDF, PNG, TEXT, TIFF};
 use crate::poppler::{self, PopplerError};
 
 /// Extracted text beyond this many bytes is cut off (at a character boundary).
@@ -33,6 +33,30 @@ pub enum ExtractError {
     Io(#[from] std::io::Error),
 }
 
+/// What the text of a media type is extracted from.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Nothing needs to be read: this is the outcome.
+    Nothing(Extracted),
+    /// The content's bytes ([`extract`]).
+    Bytes,
+    /// The content in a file, which the caller may use for more (QR codes
+    /// on the first page) ([`extract_file`]).
+    File,
+}
+
+/// What extracting the text of `media_type` needs, so that the content is
+/// read once and only when needed: images go to text recognition without
+/// being read here, office documents are not extracted.
+pub fn input_for(media_type: &str) -> Input {
+    match media_type {
+        TEXT | EMAIL => Input::Bytes,
+        PDF => Input::File,
+        TIFF | PNG | JPEG => Input::Nothing(Extracted::NeedsOcr),
+        _ => Input::Nothing(Extracted::NotExtracted),
+    }
+}
+
 /// Extracts the text of `content` of the (verified) `media_type`. Tools that
 /// need the content as a file get one in `work_dir` (removed afterwards; the
 /// caller should use a directory it empties at start, since a crash can leave
@@ -42,12 +66,35 @@ pub fn extract(
     content: &[u8],
     work_dir: &Path,
 ) -> Result<Extracted, ExtractError> {
-    match media_type {
-        TEXT | EMAIL => Ok(Extracted::Text(decode_text(content))),
-        PDF => pdf_text(content, work_dir),
-        TIFF | PNG | JPEG => Ok(Extracted::NeedsOcr),
-        DOCX | ODT => Ok(Extracted::NotExtracted),
-        _ => Ok(Extracted::NotExtracted),
+    match input_for(media_type) {
+        Input::Nothing(outcome) => Ok(outcome),
+        Input::Bytes => Ok(Extracted::Text(decode_text(content))),
+        Input::File => {
+            let mut file = tempfile::Builder::new()
+                .prefix("akte-pdf")
+                .suffix(".pdf")
+                .tempfile_in(work_dir)?;
+            file.write_all(content)?;
+            file.flush()?;
+            extract_file(media_type, file.path())
+        }
+    }
+}
+
+/// Extracts the text of the content in file `path` of the (verified)
+/// `media_type`. Blocking: run it off the async executor.
+pub fn extract_file(media_type: &str, path: &Path) -> Result<Extracted, ExtractError> {
+    match input_for(media_type) {
+        Input::Nothing(outcome) => Ok(outcome),
+        Input::Bytes => {
+            use std::io::Read;
+            let mut content = Vec::new();
+            std::fs::File::open(path)?
+                .take(MAX_TEXT_BYTES as u64 + 3)
+                .read_to_end(&mut content)?;
+            Ok(Extracted::Text(decode_text(&content)))
+        }
+        Input::File => pdf_text(path),
     }
 }
 
@@ -80,18 +127,22 @@ pub(crate) fn truncate(mut s: String) -> String {
     s
 }
 
-fn pdf_text(content: &[u8], work_dir: &Path) -> Result<Extracted, ExtractError> {
-    let mut file = tempfile::Builder::new()
-        .prefix("akte-pdf")
-        .suffix(".pdf")
-        .tempfile_in(work_dir)?;
-    file.write_all(content)?;
-    file.flush()?;
-    let text = poppler::text(file.path(), None)?.text;
+fn pdf_text(path: &Path) -> Result<Extracted, ExtractError> {
+    let text = poppler::text(path, None)?.text;
     if text.chars().all(|c| c.is_whitespace() || c == '\u{c}') {
         Ok(Extracted::NeedsOcr)
     } else {
         Ok(Extracted::Text(text))
+    }
+}
+
+impl ExtractError {
+    /// True when the document itself is at fault (it is marked failed with
+    /// this reason); false for a missing tool or an i/o error, which may go
+    /// away (the caller tries again later). The same rule as
+    /// [`crate::OcrError::is_document_fault`].
+    pub fn is_document_fault(&self) -> bool {
+        !matches!(self, ExtractError::PdfToolMissing | ExtractError::Io(_))
     }
 }
 
@@ -113,6 +164,7 @@ impl From<PopplerError> for ExtractError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::DOCX;
 
     #[test]
     fn plain_text_in_utf8_and_latin1() {
@@ -140,6 +192,25 @@ mod tests {
             extract(DOCX, b"PK", &std::env::temp_dir()).unwrap(),
             Extracted::NotExtracted
         );
+    }
+
+    #[test]
+    fn a_file_gives_the_same_text_as_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("brief.txt");
+        std::fs::write(&path, b"Gr\xfc\xdfe").unwrap();
+        assert_eq!(
+            extract_file(TEXT, &path).unwrap(),
+            Extracted::Text("Grüße".into())
+        );
+        // Images are not read at all.
+        assert_eq!(input_for(TIFF), Input::Nothing(Extracted::NeedsOcr));
+        assert_eq!(
+            extract_file(PNG, &dir.path().join("missing.png")).unwrap(),
+            Extracted::NeedsOcr
+        );
+        assert!(!ExtractError::PdfToolMissing.is_document_fault());
+        assert!(ExtractError::BadPdf("x".into()).is_document_fault());
     }
 
     #[test]
