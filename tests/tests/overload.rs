@@ -45,22 +45,6 @@ async fn slow_uploaders_stay_within_memory_and_excess_is_shed() {
         tx.send(chunk_msg(&tiff(MIB, i))).await.unwrap();
         senders.push(tx);
     }
-    // All but what fits in the 32 MiB budget went to staging on disk.
-    wait_until("the uploads spilled to staging", || {
-        files_below(&staging).len() >= 200 - 32
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let first = server.rss_bytes().unwrap();
-    // Each sends 3 MiB more, slowly: 600 MiB more in flight in total.
-    for round in 0..3u64 {
-        for (i, tx) in senders.iter().enumerate() {
-            tx.send(chunk_msg(&noise(MIB, round * 1000 + i as u64)))
-                .await
-                .unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
     let staged_bytes = || -> u64 {
         files_below(&staging)
             .iter()
@@ -68,6 +52,25 @@ async fn slow_uploaders_stay_within_memory_and_excess_is_shed() {
             .map(|m| m.len())
             .sum()
     };
+    // All but what fits in the 32 MiB budget went to staging on disk.
+    wait_until("the uploads spilled to staging", || {
+        files_below(&staging).len() >= 200 - 32 && staged_bytes() >= (200 - 32) * MIB as u64
+    })
+    .await;
+    let first = server.rss_bytes().unwrap();
+    // Each sends 3 MiB more, a MiB at a time once the last has arrived:
+    // 600 MiB more in flight in total.
+    for round in 0..3u64 {
+        for (i, tx) in senders.iter().enumerate() {
+            tx.send(chunk_msg(&noise(MIB, round * 1000 + i as u64)))
+                .await
+                .unwrap();
+        }
+        wait_until("the round reached staging", || {
+            staged_bytes() >= (200 - 32) * (round + 2) * MIB as u64
+        })
+        .await;
+    }
     wait_until("the data reached staging", || {
         staged_bytes() >= (200 - 32) * 4 * MIB as u64
     })
