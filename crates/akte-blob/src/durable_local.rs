@@ -50,8 +50,14 @@ impl DurableLocal {
         create_dirs_durably(&root)?;
         let root = root.canonicalize()?;
         let temp = root.join(TEMP_DIR);
+        if !temp.is_dir() {
+            // Opened for the first time by a build that keeps writes in
+            // progress in `TEMP_DIR`: earlier builds left theirs beside the
+            // blobs, so they are looked for there, once.
+            remove_temporaries(&root, true)?;
+        }
         create_dirs_durably(&temp)?;
-        remove_temporaries(&temp)?;
+        remove_temporaries(&temp, false)?;
         create_shards(&root.join(SHARD_PARENT))?;
         let inner = LocalFileSystem::new_with_prefix(&root).map_err(std::io::Error::other)?;
         Ok(Self { root, temp, inner })
@@ -153,11 +159,17 @@ fn is_temporary(name: &str) -> bool {
     matches!(name.rsplit_once('#'), Some((_, digits)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Removes the temporary files an interrupted write left in `temp`.
-fn remove_temporaries(temp: &FsPath) -> std::io::Result<()> {
-    for entry in fs::read_dir(temp)? {
+/// Removes the temporary files an interrupted write left in `dir`, and
+/// with `recursive` in the directories below it too.
+fn remove_temporaries(dir: &FsPath, recursive: bool) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        if entry.file_type()?.is_file() && entry.file_name().to_str().is_some_and(is_temporary) {
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            if recursive {
+                remove_temporaries(&entry.path(), true)?;
+            }
+        } else if entry.file_name().to_str().is_some_and(is_temporary) {
             tracing::info!(path = %entry.path().display(), "removing interrupted write");
             fs::remove_file(entry.path())?;
         }
@@ -487,6 +499,21 @@ mod tests {
                 .count(),
             256
         );
+    }
+
+    #[tokio::test]
+    async fn temporaries_of_earlier_builds_beside_the_blobs_are_removed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("blobs/sha256/aa")).unwrap();
+        fs::write(dir.path().join("blobs/sha256/aa/x#42"), b"torn").unwrap();
+        fs::write(dir.path().join("blobs/sha256/aa/x"), b"kept").unwrap();
+        drop(DurableLocal::open(dir.path()).unwrap());
+        assert!(!dir.path().join("blobs/sha256/aa/x#42").exists());
+        assert!(dir.path().join("blobs/sha256/aa/x").exists());
+        // Later opens read only the temporary directory.
+        fs::write(dir.path().join("blobs/sha256/aa/y#7"), b"not ours").unwrap();
+        drop(DurableLocal::open(dir.path()).unwrap());
+        assert!(dir.path().join("blobs/sha256/aa/y#7").exists());
     }
 
     #[tokio::test]
