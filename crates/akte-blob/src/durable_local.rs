@@ -26,41 +26,58 @@ const STORE: &str = "DurableLocal";
 #[derive(Debug)]
 pub struct DurableLocal {
     root: PathBuf,
-    /// Where writes in progress are kept until they are moved into place.
+    /// This process's directory of writes in progress, in [`TEMP_DIR`].
     temp: PathBuf,
+    /// Held locked while this process may write there: a directory whose
+    /// lock can be taken belongs to a process that is gone.
+    _temp_lock: File,
     inner: LocalFileSystem,
 }
 
-/// Directory (under the root) of writes in progress; its entries end in
+/// Directory (under the root) of writes in progress: one directory per
+/// process that opened the store, each with a lock file. Its files end in
 /// `#<digits>`, which [`LocalFileSystem`] leaves out of listings.
 pub const TEMP_DIR: &str = ".tmp";
+
+/// The lock file of a process's directory in [`TEMP_DIR`] (a temporary
+/// name, so that listings leave it out).
+const TEMP_LOCK: &str = "lock#0";
 
 /// Directory (under the root) of the blobs' shard directories.
 const SHARD_PARENT: &str = "blobs/sha256";
 
 impl DurableLocal {
-    /// Opens (creating) the directory `root`. Writes in progress live in
-    /// one directory of their own, [`TEMP_DIR`], so that what an interrupted
-    /// write left behind is removed by reading that directory alone: the time
-    /// to open does not grow with the number of blobs. The 256 shard
-    /// directories of the blobs are created (and made durable) here once,
-    /// so that writes find them in place.
+    /// Opens (creating) the directory `root`. Writes in progress live in a
+    /// directory of this process's own under [`TEMP_DIR`], so that what an
+    /// interrupted write left behind is found by reading that directory
+    /// alone (the time to open does not grow with the number of blobs), and
+    /// so that processes sharing the directory (nodes of several sites on
+    /// one network file system) never remove each other's writes: only the
+    /// directories of processes that are gone, whose locks are free, are
+    /// removed. The 256 shard directories of the blobs are created (and made
+    /// durable) here once, so that writes find them in place.
     pub fn open(root: impl AsRef<FsPath>) -> std::io::Result<Self> {
         let root = root.as_ref().to_path_buf();
         create_dirs_durably(&root)?;
         let root = root.canonicalize()?;
-        let temp = root.join(TEMP_DIR);
-        if !temp.is_dir() {
+        let temps = root.join(TEMP_DIR);
+        if !temps.is_dir() {
             // Opened for the first time by a build that keeps writes in
             // progress in `TEMP_DIR`: earlier builds left theirs beside the
             // blobs, so they are looked for there, once.
             remove_temporaries(&root, true)?;
         }
-        create_dirs_durably(&temp)?;
-        remove_temporaries(&temp, false)?;
+        create_dirs_durably(&temps)?;
+        remove_abandoned(&temps)?;
+        let (temp, temp_lock) = own_temp_dir(&temps)?;
         create_shards(&root.join(SHARD_PARENT))?;
         let inner = LocalFileSystem::new_with_prefix(&root).map_err(std::io::Error::other)?;
-        Ok(Self { root, temp, inner })
+        Ok(Self {
+            root,
+            temp,
+            _temp_lock: temp_lock,
+            inner,
+        })
     }
 
     /// The directory the objects are kept in.
@@ -106,6 +123,16 @@ impl DurableLocal {
         })
         .await
         .map_err(join_error)?
+    }
+}
+
+impl Drop for DurableLocal {
+    /// Nothing writes through it any more: its directory of writes in
+    /// progress goes (else the next open finds its lock free and removes it).
+    fn drop(&mut self) {
+        if let Err(e) = fs::remove_dir_all(&self.temp) {
+            tracing::debug!(path = %self.temp.display(), error = %e, "temporary directory left");
+        }
     }
 }
 
@@ -157,6 +184,65 @@ fn create_shards(parent: &FsPath) -> std::io::Result<()> {
 
 fn is_temporary(name: &str) -> bool {
     matches!(name.rsplit_once('#'), Some((_, digits)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Removes the directories in `temps` of processes that are gone (their
+/// lock is free), with the writes they left, and loose temporary files.
+fn remove_abandoned(temps: &FsPath) -> std::io::Result<()> {
+    use fs4::fs_std::FileExt;
+    for entry in fs::read_dir(temps)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let lock = match OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(entry.path().join(TEMP_LOCK))
+        {
+            Ok(f) => f,
+            // Removed meanwhile by another process opening the store.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if lock.try_lock_exclusive()? {
+            tracing::info!(path = %entry.path().display(), "removing interrupted writes");
+            match fs::remove_dir_all(entry.path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    remove_temporaries(temps, false)
+}
+
+/// A new directory in `temps` for this process's writes, with its lock
+/// taken. A process cleaning up may remove a directory between its
+/// creation and its lock: then another one is made.
+fn own_temp_dir(temps: &FsPath) -> std::io::Result<(PathBuf, File)> {
+    use fs4::fs_std::FileExt;
+    for _ in 0..16 {
+        let dir = temps.join(uuid::Uuid::new_v4().simple().to_string());
+        fs::create_dir(&dir)?;
+        let lock = match OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(dir.join(TEMP_LOCK))
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if lock.try_lock_exclusive()? && dir.join(TEMP_LOCK).exists() {
+            return Ok((dir, lock));
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "no directory for writes in progress could be made in {}",
+        temps.display()
+    )))
 }
 
 /// Removes the temporary files an interrupted write left in `dir`, and
@@ -485,12 +571,13 @@ mod tests {
     #[tokio::test]
     async fn leftover_temporaries_are_removed_on_open() {
         let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join(TEMP_DIR)).unwrap();
+        let gone = dir.path().join(TEMP_DIR).join("gone");
+        fs::create_dir_all(&gone).unwrap();
         fs::create_dir_all(dir.path().join("blobs/sha256/aa")).unwrap();
-        fs::write(dir.path().join(TEMP_DIR).join("x#42"), b"torn").unwrap();
+        fs::write(gone.join("x#42"), b"torn").unwrap();
         fs::write(dir.path().join("blobs/sha256/aa/x"), b"kept").unwrap();
         let _store = DurableLocal::open(dir.path()).unwrap();
-        assert!(!dir.path().join(TEMP_DIR).join("x#42").exists());
+        assert!(!gone.exists());
         assert!(dir.path().join("blobs/sha256/aa/x").exists());
         // Every shard directory is there from the start.
         assert_eq!(
@@ -517,6 +604,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_second_process_leaves_the_writes_in_progress_of_the_first_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = DurableLocal::open(dir.path()).unwrap();
+        let mut upload = first
+            .put_multipart(&Path::from("blobs/sha256/ab/abcd"))
+            .await
+            .unwrap();
+        upload
+            .put_part(PutPayload::from_static(b"Teil"))
+            .await
+            .unwrap();
+        // Another opener (a node sharing the directory) while it is written.
+        let second = DurableLocal::open(dir.path()).unwrap();
+        upload.complete().await.unwrap();
+        let got = second
+            .get(&Path::from("blobs/sha256/ab/abcd"))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(&got[..], b"Teil");
+        // Once a process is gone its directory is removed by the next open.
+        let temps = dir.path().join(TEMP_DIR);
+        assert_eq!(fs::read_dir(&temps).unwrap().count(), 2);
+        drop(first);
+        drop(DurableLocal::open(dir.path()).unwrap());
+        assert_eq!(
+            fs::read_dir(&temps).unwrap().count(),
+            1,
+            "the second's only"
+        );
+    }
+
+    #[tokio::test]
     async fn writes_go_through_the_temporary_directory_and_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = DurableLocal::open(dir.path()).unwrap();
@@ -533,10 +655,11 @@ mod tests {
             .put_part(PutPayload::from_static(b"Teil"))
             .await
             .unwrap();
-        // In progress: the write is in the temporary directory only.
-        assert_eq!(fs::read_dir(dir.path().join(TEMP_DIR)).unwrap().count(), 1);
+        // In progress: the write is in the process's temporary directory
+        // only (beside its lock).
+        assert_eq!(fs::read_dir(&store.temp).unwrap().count(), 2);
         upload.complete().await.unwrap();
-        assert_eq!(fs::read_dir(dir.path().join(TEMP_DIR)).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(&store.temp).unwrap().count(), 1);
         let got = store.get(&key).await.unwrap().bytes().await.unwrap();
         assert_eq!(&got[..], b"Inhalt");
         // Listings show the objects, not the temporary directory.

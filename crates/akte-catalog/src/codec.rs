@@ -99,31 +99,52 @@ fn counter_value(bytes: &[u8]) -> Option<i64> {
 }
 
 pub(crate) fn decode_counter(bytes: &[u8]) -> Result<i64> {
-    counter_value(bytes)
-        .ok_or_else(|| corrupt(crate::CF_COUNTERS, "counter is not a versioned i64"))
+    counter_value(bytes).ok_or_else(|| {
+        corrupt(
+            crate::CF_COUNTERS,
+            if bytes == POISONED {
+                "counter was damaged by an undecodable value or operand"
+            } else {
+                "counter is not a versioned i64"
+            },
+        )
+    })
 }
+
+/// The value a counter gets when a merge meets a value or operand that does
+/// not decode, or its sum overflows: no counter version has it, so every
+/// read of the key fails, and later merges keep it.
+const POISONED: [u8; 1] = [0xFF];
 
 /// Associative merge: the sum of the existing counter and all operands.
 ///
-/// A value or operand that does not decode, or a sum that overflows, fails
-/// the merge (`None`): RocksDB then reports the key as corrupt to every read
-/// and stops compactions that meet it, instead of counting it as 0, which
-/// would let garbage collection delete a blob that rows still reference.
+/// A value or operand that does not decode, or a sum that overflows, makes
+/// the counter [`POISONED`]: reads of that key fail loudly instead of
+/// counting it as 0, which would let garbage collection delete a blob that
+/// rows still reference. (Failing the merge itself would stop RocksDB's
+/// flushes and compactions, and with them every write of the catalog.)
 pub(crate) fn merge_add(
     key: &[u8],
     existing: Option<&[u8]>,
     operands: &rocksdb::MergeOperands,
 ) -> Option<Vec<u8>> {
-    let mut sum = match existing {
-        Some(v) => counter_value(v)?,
+    let poisoned = |what: &str| {
+        tracing::error!(key = ?key, "{what}: counter marked damaged");
+        Some(POISONED.to_vec())
+    };
+    let mut sum = match existing.map(counter_value) {
+        Some(Some(n)) => n,
+        Some(None) => return poisoned("undecodable counter value"),
         None => 0,
     };
     for op in operands.iter() {
         let Some(n) = counter_value(op) else {
-            tracing::error!(key = ?key, "undecodable counter operand: failing the merge");
-            return None;
+            return poisoned("undecodable counter operand");
         };
-        sum = sum.checked_add(n)?;
+        let Some(next) = sum.checked_add(n) else {
+            return poisoned("counter overflow");
+        };
+        sum = next;
     }
     Some(encode_counter(sum).to_vec())
 }

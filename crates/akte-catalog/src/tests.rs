@@ -527,6 +527,16 @@ fn damaged_counters_are_errors_not_zero() {
         .merge_cf(cat.cf(CF_COUNTERS), &key, b"\x01kaputt")
         .unwrap();
     assert!(cat.blob_refcount(&d.sha256).is_err());
+    // It stays damaged through later merges and a flush, and the rest of
+    // the catalog goes on working.
+    cat.db
+        .merge_cf(cat.cf(CF_COUNTERS), &key, codec::encode_counter(1))
+        .unwrap();
+    cat.flush().unwrap();
+    assert!(cat.blob_refcount(&d.sha256).is_err());
+    let e = document(&ids, &a, b"danach");
+    new_entry(cat.insert_document(&e).unwrap());
+    assert_eq!(cat.blob_refcount(&e.sha256).unwrap(), 1);
 
     // A stored value that does not decode.
     let other = ContentHash::of(b"anderes");

@@ -28,7 +28,7 @@ struct ServerArgs {
     /// Data directory (catalog, index, local blobs), overriding the config.
     #[arg(long, env = "AKTE_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Blob storage URL (file:///dir, s3://bucket/prefix, memory://), overriding the config.
+    /// Blob storage URL (file:///dir, s3://bucket/prefix), overriding the config.
     #[arg(long, env = "AKTE_STORAGE_URL")]
     storage_url: Option<String>,
 }

@@ -70,8 +70,8 @@ impl Default for OcrConfig {
 #[derive(Clone, Debug, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
-    /// Empty: the directory `<data_dir>/objects`. Else `file:///dir`,
-    /// `s3://bucket/prefix` or `memory://`.
+    /// Empty: the directory `<data_dir>/objects`. Else `file:///dir` or
+    /// `s3://bucket/prefix` (`memory://` is refused: see `validate_storage`).
     pub url: String,
     /// Options of the object store (for S3: endpoint, region, access_key_id,
     /// secret_access_key, allow_http, virtual_hosted_style_request, ...).

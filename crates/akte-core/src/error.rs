@@ -15,6 +15,8 @@ pub enum ErrorCode {
     FailedPrecondition,
     ResourceExhausted,
     Cancelled,
+    /// A conflict with concurrent changes; the request may be retried.
+    Aborted,
     Unavailable,
     DataLoss,
     Internal,
@@ -32,6 +34,8 @@ pub enum CoreError {
     ResourceExhausted(String),
     #[error("{0}")]
     FailedPrecondition(String),
+    #[error("{0}")]
+    Aborted(String),
     #[error("upload cancelled: {0}")]
     Cancelled(String),
     #[error("stored data is damaged: {0}")]
@@ -89,6 +93,7 @@ impl CoreError {
             Self::AlreadyExists(_) => ErrorCode::AlreadyExists,
             Self::ResourceExhausted(_) => ErrorCode::ResourceExhausted,
             Self::Cancelled(_) => ErrorCode::Cancelled,
+            Self::Aborted(_) => ErrorCode::Aborted,
             Self::FailedPrecondition(_) => ErrorCode::FailedPrecondition,
             Self::DataLoss(_) => ErrorCode::DataLoss,
             Self::Unavailable(_) => ErrorCode::Unavailable,

@@ -164,10 +164,14 @@ impl Store {
             });
         }
         let ocr_on = self.inner.ocr.is_some();
-        let (extracted, staged) = match self.extract_text(doc).await? {
-            Ok((x, staged)) => (Ok(x), staged),
-            Err(reason) => (Err(reason), None),
-        };
+        if doc.media_type == akte_extract::PDF && !self.inner.pdf_text {
+            return Ok(awaiting_text(
+                doc,
+                update,
+                "pdftotext (poppler-utils) is not installed on this server",
+            ));
+        }
+        let (extracted, staged) = self.extract_text(doc).await?;
         let text = match extracted {
             Ok(Extracted::Text(text)) => {
                 let pages = split_pages(&text);
@@ -199,21 +203,11 @@ impl Store {
                 });
             }
             Ok(Extracted::NeedsOcr) => {
-                // Not stored: recognised once OCR is switched on and the
-                // index rebuilt.
-                update.state = Some((IndexState::AwaitingText, None));
-                if doc.case_id.is_none() {
-                    update.place = Some(
-                        crate::routing::Route::Inbox {
-                            reason: "no text to read a case number from: text recognition (OCR) is off on this server".into(),
-                        }
-                        .placement(),
-                    );
-                }
-                return Ok(Processed {
-                    index: index_doc(doc, &[]),
+                return Ok(awaiting_text(
+                    doc,
                     update,
-                });
+                    "text recognition (OCR) is off on this server",
+                ));
             }
             Err(reason) => DocumentText {
                 pages: Vec::new(),
@@ -239,22 +233,25 @@ impl Store {
         Ok(Processed { update, index })
     }
 
-    /// The text of a document's content, with the scratch file the content
-    /// was staged in if it was (a PDF: its first page's codes are read from
-    /// the same file). `Ok(Err(reason))` when the document itself is at
-    /// fault; `Err` for transient failures (see [`crate::content`]).
+    /// The text of a document's content (`Err(reason)` when the document
+    /// itself is at fault), with the scratch file the content was staged in
+    /// if it was (a PDF: its first page's codes are read from the same
+    /// file). `Err` for transient failures (see [`crate::content`]).
     async fn extract_text(
         &self,
         doc: &Document,
-    ) -> Result<std::result::Result<(Extracted, Option<NamedTempFile>), String>> {
+    ) -> Result<(
+        std::result::Result<Extracted, String>,
+        Option<NamedTempFile>,
+    )> {
         let as_file = match akte_extract::input_for(&doc.media_type) {
-            Input::Nothing(outcome) => return Ok(Ok((outcome, None))),
+            Input::Nothing(outcome) => return Ok((Ok(outcome), None)),
             Input::Bytes => false,
             Input::File => true,
         };
         let content = match self.read_content(doc, as_file).await? {
             Ok(c) => c,
-            Err(reason) => return Ok(Err(reason)),
+            Err(reason) => return Ok((Err(reason), None)),
         };
         let media_type = doc.media_type.clone();
         // The staging directory is emptied at every start.
@@ -271,9 +268,14 @@ impl Store {
             Content::File(f) => Some(f),
             Content::Bytes(_) => None,
         };
+        // The file is kept on failure too: a PDF whose text cannot be read
+        // may still carry a cover sheet's code.
         match extracted {
-            Ok(x) => Ok(Ok((x, file))),
-            Err(e) => tool_failure("text extraction", e.is_document_fault(), e).map(Err),
+            Ok(x) => Ok((Ok(x), file)),
+            Err(e) => Ok((
+                Err(tool_failure("text extraction", e.is_document_fault(), e)?),
+                file,
+            )),
         }
     }
 
@@ -324,6 +326,25 @@ pub(crate) fn split_pages(text: &str) -> Vec<String> {
         pages.pop();
     }
     pages
+}
+
+/// A document whose text this server cannot get now (`why`): its metadata is
+/// indexed, its state is AWAITING_TEXT, and one without a case waits in its
+/// site's inbox. Once the server can, `akte reindex` reads it.
+fn awaiting_text(doc: &Document, mut update: DocUpdate, why: &str) -> Processed {
+    update.state = Some((IndexState::AwaitingText, Some(why.to_owned())));
+    if doc.case_id.is_none() {
+        update.place = Some(
+            crate::routing::Route::Inbox {
+                reason: format!("no text to read a case number from: {why}"),
+            }
+            .placement(),
+        );
+    }
+    Processed {
+        index: index_doc(doc, &[]),
+        update,
+    }
 }
 
 pub(crate) fn index_doc(doc: &Document, pages: &[String]) -> IndexDoc {

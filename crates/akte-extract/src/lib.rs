@@ -16,4 +16,5 @@ pub use media::{
     canonical_media_type, detect, verify_declared, MediaError, HEAD_LEN, KNOWN_MEDIA_TYPES, PDF,
 };
 pub use ocr::{first_page_codes, ocr_available, ocr_document, OcrError, OcrOutput, OcrSettings};
+pub use poppler::pdf_text_available;
 pub use text::{extract, extract_file, input_for, ExtractError, Extracted, Input, MAX_TEXT_BYTES};

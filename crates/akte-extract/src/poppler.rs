@@ -158,6 +158,18 @@ fn run(
     Ok(out)
 }
 
+/// Whether poppler's `pdftotext` can be run here (`pdftotext -v`).
+pub fn pdf_text_available() -> bool {
+    !matches!(
+        run_tool(
+            Command::new("pdftotext").arg("-v"),
+            Duration::from_secs(30),
+            64 * 1024
+        ),
+        Err(ToolError::NotFound)
+    )
+}
+
 fn tool_error(tool: &'static str, page: u32, e: ToolError) -> PopplerError {
     match e {
         ToolError::NotFound => PopplerError::NotFound { tool },

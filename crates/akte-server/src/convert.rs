@@ -17,6 +17,7 @@ pub fn status_from(err: CoreError) -> Status {
         ErrorCode::FailedPrecondition => Code::FailedPrecondition,
         ErrorCode::ResourceExhausted => Code::ResourceExhausted,
         ErrorCode::Cancelled => Code::Cancelled,
+        ErrorCode::Aborted => Code::Aborted,
         ErrorCode::Unavailable => Code::Unavailable,
         ErrorCode::DataLoss => Code::DataLoss,
         ErrorCode::Internal => Code::Internal,

@@ -155,8 +155,8 @@ impl Store {
                         return Ok(after);
                     }
                 }
-                Err(CoreError::Unavailable(format!(
-                    "document {id} keeps being moved; retry"
+                Err(CoreError::Aborted(format!(
+                    "document {id} is being moved by others at the same time; retry"
                 )))
             })
             .await?;

@@ -73,6 +73,8 @@ pub(crate) struct Inner {
     pub(crate) ocr: Option<akte_extract::OcrSettings>,
     pub(crate) ocr_wakeup: Notify,
     pub(crate) ocr_claims: crate::ocr::Claims,
+    /// Whether PDFs' text layers can be read (poppler's pdftotext).
+    pub(crate) pdf_text: bool,
     /// Whether unreferenced blobs are deleted (see [`storage::gc_enabled`]).
     pub(crate) gc_enabled: bool,
     /// One permit per upload in progress.
@@ -206,6 +208,10 @@ impl Store {
                 }
             },
         };
+        let pdf_text = akte_extract::pdf_text_available();
+        if !pdf_text {
+            tracing::warn!("pdftotext (poppler-utils) is not installed: PDFs are stored but their text is not searchable");
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
@@ -220,6 +226,7 @@ impl Store {
                 upload_slots,
                 read_slots,
                 gc_enabled,
+                pdf_text,
                 blobs_in_flight: tokio::sync::Mutex::default(),
                 free_space: Box::new(|p: &Path| fs4::available_space(p)),
             }),

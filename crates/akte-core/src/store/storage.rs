@@ -26,6 +26,10 @@ pub(super) fn gc_enabled(settings: &Settings, kind: BackendKind) -> bool {
     }
 }
 
+/// Attempts to read the owner record of an object store that does not
+/// answer (about 30 s in all).
+const CLAIM_ATTEMPTS: u32 = 8;
+
 /// tmpfs and ramfs, whose content a reboot loses.
 const TMPFS_MAGIC: u64 = 0x0102_1994;
 const RAMFS_MAGIC: u64 = 0x8584_58f6;
@@ -55,18 +59,42 @@ impl Store {
     /// Claims the object store for this catalog as `storage.sharing` says,
     /// through its owner record: refused when another catalog uses it in a
     /// way that does not allow this one (see [`akte_blob::owner`]). Called
-    /// at start, and by every garbage collection.
+    /// at start, and by every garbage collection. An object store that does
+    /// not answer is asked again for a while before the claim fails: without
+    /// its answer nothing says whether this catalog may use it.
     pub async fn claim_storage(&self) -> Result<()> {
         let id = self.inner.catalog.catalog_id().to_owned();
-        akte_blob::owner::claim(
-            self.inner.blobs.object_store(),
-            &id,
-            self.inner.settings.sharing,
-            now_millis(),
-        )
-        .await
-        .map_err(|e| CoreError::Config(format!("storage: {e}")))?;
-        Ok(())
+        let objects = self.inner.blobs.object_store();
+        let mut pause = std::time::Duration::from_millis(250);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let claimed = async {
+                let unclaimed = akte_blob::owner::read_owner(objects).await?.is_none();
+                if unclaimed && self.inner.settings.sharing == Sharing::Exclusive {
+                    let mut blobs = self.inner.blobs.list();
+                    if futures::StreamExt::next(&mut blobs).await.is_some() {
+                        tracing::warn!(
+                            "claiming an object store that holds blobs but no owner record \
+                             (written by an earlier version): if other nodes' catalogs use it \
+                             too, set storage.sharing = \"shared\" on all of them"
+                        );
+                    }
+                }
+                akte_blob::owner::claim(objects, &id, self.inner.settings.sharing, now_millis())
+                    .await
+            }
+            .await;
+            match claimed {
+                Ok(_) => return Ok(()),
+                Err(e) if e.is_transient() && attempt < CLAIM_ATTEMPTS => {
+                    tracing::warn!(error = %e, attempt, "object store not answering; asking again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                Err(e) => return Err(CoreError::Config(format!("storage: {e}"))),
+            }
+        }
     }
 
     /// Whether unreferenced blobs are deleted.
