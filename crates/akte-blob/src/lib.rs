@@ -2,6 +2,39 @@
 //! `blobs/sha256/<2 hex>/<64 hex>`, are written once (dedup) and verified on
 //! every read.
 
+/// The methods of an [`ObjectStore`] wrapper that go to its `inner` store
+/// unchanged: deletes and listings (but `list_with_delimiter`, an `async fn`
+/// that `async_trait` must see).
+macro_rules! forward_deletes_and_listings {
+    () => {
+        fn delete_stream(
+            &self,
+            locations: futures::stream::BoxStream<
+                'static,
+                object_store::Result<object_store::path::Path>,
+            >,
+        ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::path::Path>> {
+            self.inner.delete_stream(locations)
+        }
+
+        fn list(
+            &self,
+            prefix: Option<&object_store::path::Path>,
+        ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+            self.inner.list(prefix)
+        }
+
+        fn list_with_offset(
+            &self,
+            prefix: Option<&object_store::path::Path>,
+            offset: &object_store::path::Path,
+        ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+            self.inner.list_with_offset(prefix, offset)
+        }
+    };
+}
+pub(crate) use forward_deletes_and_listings;
+
 mod backend;
 mod durable_local;
 mod error;
