@@ -42,6 +42,10 @@ enum Command {
         /// Address to listen on, overriding the config.
         #[arg(long, env = "AKTE_LISTEN")]
         listen: Option<String>,
+        /// Listen on an address other than loopback without TLS (e.g. behind
+        /// a proxy on the same host that terminates TLS).
+        #[arg(long)]
+        insecure_listen: bool,
     },
     /// Rebuild the search index from the catalog (with the server stopped).
     Reindex {
@@ -149,10 +153,23 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { server, listen } => {
+        Command::Serve {
+            server,
+            listen,
+            insecure_listen,
+        } => {
             init_logging("info");
             let settings = load_config(&server, listen)?.validate()?;
             let listen = settings.listen;
+            if settings.tls.is_none() && !listen.ip().is_loopback() && !insecure_listen {
+                anyhow::bail!(
+                    "refusing to listen on {listen} without TLS: case files are social data and \
+                     would cross the network readable by anyone on it. Set [tls] cert_file and \
+                     key_file, listen on a loopback address, or pass --insecure-listen (e.g. \
+                     behind a proxy on this host that terminates TLS)"
+                );
+            }
+            let tls = settings.tls.clone();
             let store = Store::open(settings).context("opening the store")?;
             // Refused here, before serving, if another catalog uses the
             // object store in a way that does not allow this one.
@@ -162,7 +179,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("listening on {listen}"))?;
             // Tests and scripts read the bound address (e.g. with port 0) from here.
             println!("akte listening on {}", listener.local_addr()?);
-            akte_server::serve(store, listener, shutdown_signal())
+            akte_server::serve(store, listener, tls.as_ref(), shutdown_signal())
                 .await
                 .map_err(|e| anyhow::anyhow!(e))?;
             Ok(())
@@ -200,7 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Case { command, client } => {
             init_logging("warn");
-            client::case(&client.server, command).await
+            client::case(&client, command).await
         }
         Command::Upload(args) => {
             init_logging("warn");
@@ -259,7 +276,7 @@ mod tests {
             "127.0.0.1:2",
         ])
         .unwrap();
-        let Command::Serve { server, listen } = cli.command else {
+        let Command::Serve { server, listen, .. } = cli.command else {
             panic!("not serve");
         };
         let config = load_config(&server, listen).unwrap();
@@ -267,7 +284,7 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:2");
         let cli =
             Cli::try_parse_from(["akte", "serve", "--config", file.to_str().unwrap()]).unwrap();
-        let Command::Serve { server, listen } = cli.command else {
+        let Command::Serve { server, listen, .. } = cli.command else {
             panic!("not serve");
         };
         let config = load_config(&server, listen).unwrap();

@@ -189,7 +189,7 @@ pub async fn scan(args: ScanArgs) -> anyhow::Result<()> {
     for d in [&done, &error] {
         std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
     }
-    let client = DocumentServiceClient::new(channel(&args.server.server).await?);
+    let client = DocumentServiceClient::new(channel(&args.server).await?);
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} files  {msg}")

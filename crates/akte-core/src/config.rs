@@ -23,6 +23,46 @@ pub struct Config {
     pub index: IndexConfig,
     pub ocr: OcrConfig,
     pub gc: GcConfig,
+    pub tls: TlsConfig,
+}
+
+/// TLS of the gRPC port (see config/akte.toml).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// The server's certificate chain (PEM); empty: plain TCP.
+    pub cert_file: PathBuf,
+    /// Its private key (PEM).
+    pub key_file: PathBuf,
+    /// CA certificates (PEM) client certificates are verified against;
+    /// empty: no client certificates.
+    pub client_ca_file: PathBuf,
+    /// Refuse clients without a certificate from `client_ca_file`.
+    pub require_client_cert: bool,
+    /// How often the files are checked for changes, in seconds.
+    pub reload_interval_secs: u64,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        Self {
+            cert_file: PathBuf::new(),
+            key_file: PathBuf::new(),
+            client_ca_file: PathBuf::new(),
+            require_client_cert: false,
+            reload_interval_secs: 10,
+        }
+    }
+}
+
+/// Validated TLS settings.
+#[derive(Clone, Debug)]
+pub struct TlsSettings {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+    pub client_ca_file: Option<PathBuf>,
+    pub require_client_cert: bool,
+    pub reload_interval: std::time::Duration,
 }
 
 /// Whether images and scans without a text layer are recognised (OCR).
@@ -162,6 +202,7 @@ impl Default for Config {
             index: IndexConfig::default(),
             ocr: OcrConfig::default(),
             gc: GcConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -241,6 +282,8 @@ pub struct Settings {
     pub gc_mode: GcMode,
     pub gc_grace: std::time::Duration,
     pub gc_interval: std::time::Duration,
+    /// TLS of the gRPC port; `None`: plain TCP.
+    pub tls: Option<TlsSettings>,
 }
 
 fn invalid(key: &str, msg: impl std::fmt::Display) -> CoreError {
@@ -367,11 +410,48 @@ impl Config {
             gc_mode: self.gc.mode,
             gc_grace: std::time::Duration::from_secs(self.gc.grace_secs),
             gc_interval: std::time::Duration::from_secs(self.gc.interval_secs.max(1)),
+            tls: self.validate_tls()?,
         })
     }
 }
 
 impl Config {
+    fn validate_tls(&self) -> Result<Option<TlsSettings>> {
+        let t = &self.tls;
+        let set = |p: &PathBuf| !p.as_os_str().is_empty();
+        match (set(&t.cert_file), set(&t.key_file)) {
+            (false, false) => {
+                if set(&t.client_ca_file) || t.require_client_cert {
+                    return Err(invalid(
+                        "tls",
+                        "client certificates need tls.cert_file and tls.key_file",
+                    ));
+                }
+                return Ok(None);
+            }
+            (true, true) => {}
+            _ => {
+                return Err(invalid(
+                    "tls",
+                    "cert_file and key_file are given together or not at all",
+                ))
+            }
+        }
+        if t.require_client_cert && !set(&t.client_ca_file) {
+            return Err(invalid(
+                "tls.require_client_cert",
+                "needs tls.client_ca_file to verify client certificates against",
+            ));
+        }
+        Ok(Some(TlsSettings {
+            cert_file: t.cert_file.clone(),
+            key_file: t.key_file.clone(),
+            client_ca_file: set(&t.client_ca_file).then(|| t.client_ca_file.clone()),
+            require_client_cert: t.require_client_cert,
+            reload_interval: std::time::Duration::from_secs(t.reload_interval_secs.max(1)),
+        }))
+    }
+
     /// Refuses storage settings under which a restart would lose
     /// acknowledged documents, or garbage collection would delete blobs
     /// that another catalog references.

@@ -13,7 +13,7 @@ mod store;
 #[cfg(test)]
 mod tests;
 
-pub use config::{Config, Settings};
+pub use config::{Config, Settings, TlsSettings};
 pub use error::{CoreError, ErrorCode, Result};
 pub use gc::GcReport;
 pub use store::{

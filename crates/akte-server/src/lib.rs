@@ -5,6 +5,7 @@ mod convert;
 mod deadline;
 mod reset;
 mod services;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -23,11 +24,16 @@ pub const MAX_MESSAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// Serves the API on `listener` until `shutdown` completes, with the indexer,
 /// the text recognition workers and garbage collection running beside it.
+/// With `tls`, connections are accepted over TLS only (see [`tls`]).
 pub async fn serve(
     store: Store,
     listener: TcpListener,
+    tls: Option<&akte_core::TlsSettings>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // The certificate is read before anything else starts: a bad file is an
+    // error at once.
+    let tls = tls.map(tls::Tls::new).transpose()?;
     let indexer = store.spawn_indexer();
     let ocr_workers = store.spawn_ocr_workers();
     let gc = store.spawn_gc();
@@ -55,8 +61,7 @@ pub async fn serve(
     // Without TCP_NODELAY on accepted connections, every request whose
     // body spans several segments waits for the peer's delayed ACK (40 ms).
     // The server builder's own setting does not apply to a given listener.
-    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    let result = tonic::transport::Server::builder()
+    let router = tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .layer(tower::util::MapRequestLayer::new(reset::watch_body))
         .add_service(health_service)
@@ -71,9 +76,24 @@ pub async fn serve(
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
-        .add_service(SearchServiceServer::new(SearchApi::new(store.clone())))
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await;
+        .add_service(SearchServiceServer::new(SearchApi::new(store.clone())));
+    let result = match &tls {
+        Some(tls) => {
+            router
+                .serve_with_incoming_shutdown(tls.incoming(listener), shutdown)
+                .await
+        }
+        None => {
+            let incoming =
+                tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+            router
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await
+        }
+    };
+    if let Some(tls) = tls {
+        tls.reload.abort();
+    }
     indexer.abort();
     for w in ocr_workers {
         w.abort();

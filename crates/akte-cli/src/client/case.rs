@@ -8,7 +8,7 @@ use akte_proto::v1::document_service_client::DocumentServiceClient;
 use anyhow::Context;
 use clap::Subcommand;
 
-use super::{channel, print_case, print_document_line, status};
+use super::{channel, print_case, print_document_line, status, Server};
 
 #[derive(Subcommand, Debug)]
 pub enum CaseCommand {
@@ -52,7 +52,7 @@ pub enum CaseCommand {
     },
 }
 
-pub async fn case(server: &str, command: CaseCommand) -> anyhow::Result<()> {
+pub async fn case(server: &Server, command: CaseCommand) -> anyhow::Result<()> {
     let mut client = CaseServiceClient::new(channel(server).await?);
     match command {
         CaseCommand::Create {

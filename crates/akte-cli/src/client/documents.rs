@@ -43,7 +43,7 @@ pub struct GetArgs {
 }
 
 pub async fn inbox(args: InboxArgs) -> anyhow::Result<()> {
-    let mut client = DocumentServiceClient::new(channel(&args.server.server).await?);
+    let mut client = DocumentServiceClient::new(channel(&args.server).await?);
     let mut token = String::new();
     let mut shown = 0;
     loop {
@@ -72,7 +72,7 @@ pub async fn inbox(args: InboxArgs) -> anyhow::Result<()> {
 }
 
 pub async fn assign(args: AssignArgs) -> anyhow::Result<()> {
-    let mut client = DocumentServiceClient::new(channel(&args.server.server).await?);
+    let mut client = DocumentServiceClient::new(channel(&args.server).await?);
     let doc = client
         .assign_document(pb::AssignDocumentRequest {
             document_id: args.document_id,
@@ -88,7 +88,7 @@ pub async fn assign(args: AssignArgs) -> anyhow::Result<()> {
 
 pub async fn get(args: GetArgs) -> anyhow::Result<()> {
     use tokio::io::AsyncWriteExt;
-    let mut client = DocumentServiceClient::new(channel(&args.server.server).await?);
+    let mut client = DocumentServiceClient::new(channel(&args.server).await?);
     let mut stream = client
         .download_document(pb::DownloadDocumentRequest {
             document_id: args.document_id.clone(),

@@ -8,7 +8,9 @@ mod upload;
 use akte_proto::v1 as pb;
 use anyhow::Context;
 use clap::Args;
-use tonic::transport::Channel;
+use std::path::PathBuf;
+
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
 pub use case::{case, CaseCommand};
 pub use documents::{assign, get, inbox, AssignArgs, GetArgs, InboxArgs};
@@ -18,7 +20,7 @@ pub use upload::{upload, UploadArgs};
 
 #[derive(Args, Debug)]
 pub struct Server {
-    /// Address of the akte server.
+    /// Address of the akte server (https://... for a server with TLS).
     #[arg(
         long,
         global = true,
@@ -26,14 +28,44 @@ pub struct Server {
         default_value = "http://127.0.0.1:50051"
     )]
     pub server: String,
+    /// CA certificate (PEM) the server's certificate is verified against;
+    /// without it, the system's trusted CAs.
+    #[arg(long, global = true, env = "AKTE_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+    /// Client certificate (PEM) for a server that asks for one (with
+    /// --client-key).
+    #[arg(long, global = true, env = "AKTE_CLIENT_CERT", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, global = true, env = "AKTE_CLIENT_KEY", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
 }
 
-pub(crate) async fn channel(server: &str) -> anyhow::Result<Channel> {
-    Channel::from_shared(server.to_owned())
-        .context("invalid server address")?
+pub(crate) async fn channel(server: &Server) -> anyhow::Result<Channel> {
+    let address = &server.server;
+    let mut endpoint = Channel::from_shared(address.clone()).context("invalid server address")?;
+    if address.starts_with("https://") {
+        let mut tls = ClientTlsConfig::new();
+        tls = match &server.ca_cert {
+            Some(ca) => tls.ca_certificate(Certificate::from_pem(
+                std::fs::read(ca).with_context(|| format!("reading {}", ca.display()))?,
+            )),
+            None => tls.with_native_roots(),
+        };
+        if let (Some(cert), Some(key)) = (&server.client_cert, &server.client_key) {
+            tls = tls.identity(Identity::from_pem(
+                std::fs::read(cert).with_context(|| format!("reading {}", cert.display()))?,
+                std::fs::read(key).with_context(|| format!("reading {}", key.display()))?,
+            ));
+        }
+        endpoint = endpoint.tls_config(tls).context("TLS settings")?;
+    } else if server.ca_cert.is_some() || server.client_cert.is_some() {
+        anyhow::bail!("--ca-cert and --client-cert need an https:// server address");
+    }
+    endpoint
         .connect()
         .await
-        .with_context(|| format!("cannot connect to {server}"))
+        .with_context(|| format!("cannot connect to {address}"))
 }
 
 fn status(e: tonic::Status) -> anyhow::Error {

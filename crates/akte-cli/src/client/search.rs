@@ -26,7 +26,7 @@ pub struct SearchArgs {
 }
 
 pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
-    let mut client = SearchServiceClient::new(channel(&args.server.server).await?);
+    let mut client = SearchServiceClient::new(channel(&args.server).await?);
     let response = client
         .search(pb::SearchRequest {
             query: args.query,

@@ -57,7 +57,7 @@ pub(crate) async fn file_sha256(path: &std::path::Path) -> anyhow::Result<String
 }
 
 pub async fn upload(args: UploadArgs) -> anyhow::Result<()> {
-    let mut client = DocumentServiceClient::new(channel(&args.server.server).await?);
+    let mut client = DocumentServiceClient::new(channel(&args.server).await?);
     let progress = MultiProgress::new();
     let total: u64 = args
         .files
