@@ -163,6 +163,39 @@ fn cli_session_and_reindex() {
         log.lines().next().is_some_and(|l| l.contains("Search")),
         "newest first: {log}"
     );
+    // A scrub of an intact store reports nothing; a damaged blob is named
+    // with its document, and the exit status says so.
+    let out = akte_offline("scrub", &data, &[]).unwrap();
+    assert!(
+        out.contains("checked 2 blobs") && out.contains("0 missing, 0 corrupt"),
+        "{out}"
+    );
+    let blob = common::files_below(&data.join("objects/blobs"))
+        .into_iter()
+        .next()
+        .unwrap();
+    let intact = std::fs::read(&blob).unwrap();
+    let mut damaged = intact.clone();
+    damaged[0] ^= 1;
+    std::fs::write(&blob, &damaged).unwrap();
+    let out = Command::new(akte_bin())
+        .args(["scrub", "--data-dir"])
+        .arg(&data)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let name = blob.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        stdout.contains("1 corrupt")
+            && stdout.lines().any(|l| l.starts_with("corrupt")
+                && l.contains(&name)
+                && ids.iter().any(|id| l.contains(id.as_str()))),
+        "{stdout}"
+    );
+    std::fs::write(&blob, &intact).unwrap();
+    assert!(akte_offline("scrub", &data, &["--max-mib-per-sec", "64"]).is_ok());
     // Rebuild the index from the catalog with the server stopped.
     std::fs::remove_dir_all(data.join("index")).unwrap();
     let out = akte_offline("reindex", &data, &[]).unwrap();

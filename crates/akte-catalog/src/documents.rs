@@ -274,6 +274,19 @@ impl Catalog {
         )
     }
 
+    /// Documents in id order (the order they were stored in), after
+    /// document `after` (exclusive).
+    pub fn list_documents(&self, after: Option<DocumentId>, limit: usize) -> Result<Vec<Document>> {
+        let after = after.map(DocumentId::to_bytes);
+        self.scan(
+            CF_DOCUMENTS,
+            &[],
+            after.as_ref().map(|k| &k[..]),
+            limit,
+            |_, v| codec::decode(v),
+        )
+    }
+
     pub fn document_count(&self) -> Result<u64> {
         self.count(CF_DOCUMENTS)
     }

@@ -23,7 +23,27 @@ pub struct Config {
     pub index: IndexConfig,
     pub ocr: OcrConfig,
     pub gc: GcConfig,
+    pub scrub: ScrubConfig,
     pub tls: TlsConfig,
+}
+
+/// The integrity check beside the service.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScrubConfig {
+    /// Time between scrubs, in seconds; 0: none.
+    pub interval_secs: u64,
+    /// Most bytes read a second.
+    pub max_bytes_per_sec: u64,
+}
+
+impl Default for ScrubConfig {
+    fn default() -> Self {
+        Self {
+            interval_secs: 7 * 24 * 3600,
+            max_bytes_per_sec: 16 * 1024 * 1024,
+        }
+    }
 }
 
 /// TLS of the gRPC port (see config/akte.toml).
@@ -202,6 +222,7 @@ impl Default for Config {
             index: IndexConfig::default(),
             ocr: OcrConfig::default(),
             gc: GcConfig::default(),
+            scrub: ScrubConfig::default(),
             tls: TlsConfig::default(),
         }
     }
@@ -284,6 +305,9 @@ pub struct Settings {
     pub gc_interval: std::time::Duration,
     /// TLS of the gRPC port; `None`: plain TCP.
     pub tls: Option<TlsSettings>,
+    /// Time between scrubs beside the service; `None`: none.
+    pub scrub_interval: Option<std::time::Duration>,
+    pub scrub_bytes_per_sec: u64,
 }
 
 fn invalid(key: &str, msg: impl std::fmt::Display) -> CoreError {
@@ -411,6 +435,13 @@ impl Config {
             gc_grace: std::time::Duration::from_secs(self.gc.grace_secs),
             gc_interval: std::time::Duration::from_secs(self.gc.interval_secs.max(1)),
             tls: self.validate_tls()?,
+            scrub_interval: (self.scrub.interval_secs > 0)
+                .then(|| std::time::Duration::from_secs(self.scrub.interval_secs)),
+            scrub_bytes_per_sec: if self.scrub.max_bytes_per_sec == 0 {
+                return Err(invalid("scrub.max_bytes_per_sec", "must be positive"));
+            } else {
+                self.scrub.max_bytes_per_sec
+            },
         })
     }
 }

@@ -8,6 +8,7 @@ mod gc;
 mod indexer;
 mod ocr;
 mod routing;
+mod scrub;
 mod store;
 
 #[cfg(test)]
@@ -16,6 +17,7 @@ mod tests;
 pub use config::{Config, Settings, TlsSettings};
 pub use error::{CoreError, ErrorCode, Result};
 pub use gc::GcReport;
+pub use scrub::{Damaged, ScrubReport};
 pub use store::{
     CaseView, DocumentPage, NewCase, SearchPage, SearchRequest, SearchResultHit, Store,
     UploadHeader,

@@ -849,3 +849,57 @@ async fn a_large_upload_stops_while_received_when_it_reaches_the_disk_reserve() 
     assert!(pulled <= 33, "{pulled} parts taken");
     nothing_left(&s, dir.path()).await;
 }
+
+#[tokio::test]
+async fn scrub_reports_missing_corrupt_and_unreferenced_blobs_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |c| c.ocr.mode = crate::config::OcrMode::Off);
+    new_case(&s, "12345BG0000021").await;
+    let mut docs = Vec::new();
+    for text in ["Bescheid eins", "Bescheid zwei", "Bescheid drei"] {
+        docs.push(
+            s.upload(text_header("12345BG0000021"), chunks(text.as_bytes()))
+                .await
+                .unwrap(),
+        );
+    }
+    // The same content twice: one blob, two documents.
+    let twin = s
+        .upload(text_header("12345BG0000021"), chunks(b"Bescheid drei"))
+        .await
+        .unwrap();
+    let clean = s.scrub(None).await.unwrap();
+    assert_eq!(clean.blobs_checked, 3);
+    assert!(!clean.damaged() && clean.unreferenced.is_empty());
+
+    let path = |hash: ContentHash| {
+        let hex = hash.to_string();
+        dir.path()
+            .join("objects/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+    };
+    std::fs::remove_file(path(docs[0].sha256)).unwrap();
+    std::fs::write(path(docs[2].sha256), b"Bescheid dreI").unwrap();
+    let mut w = s.blobs().writer(1 << 20);
+    w.write(b"verwaist").await.unwrap();
+    let orphan = w.finish().await.unwrap();
+    s.blobs().commit(&orphan).await.unwrap();
+
+    let report = s.scrub(Some(1 << 30)).await.unwrap();
+    assert!(report.damaged());
+    assert_eq!(report.blobs_checked, 3);
+    assert_eq!(report.missing.len(), 1);
+    assert_eq!(report.missing[0].documents, [docs[0].document_id]);
+    assert_eq!(report.corrupt.len(), 1);
+    let mut hit = report.corrupt[0].documents.clone();
+    hit.sort();
+    let mut expected = vec![docs[2].document_id, twin.document_id];
+    expected.sort();
+    assert_eq!(hit, expected);
+    assert_eq!(report.unreferenced, [(orphan.hash(), 8)]);
+    // Nothing was repaired or removed.
+    assert!(s.blobs().exists(orphan.hash()).await.unwrap());
+    assert!(!s.blobs().exists(docs[0].sha256).await.unwrap());
+    assert_eq!(s.catalog().document_count().unwrap(), 4);
+}

@@ -37,6 +37,7 @@ pub async fn serve(
     let indexer = store.spawn_indexer();
     let ocr_workers = store.spawn_ocr_workers();
     let gc = store.spawn_gc();
+    let scrub = store.spawn_scrub();
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -98,8 +99,8 @@ pub async fn serve(
     for w in ocr_workers {
         w.abort();
     }
-    if let Some(gc) = gc {
-        gc.abort();
+    for task in [gc, scrub].into_iter().flatten() {
+        task.abort();
     }
     if let Err(e) = store.catalog().flush() {
         tracing::warn!(error = %e, "flushing the catalog at shutdown failed");
