@@ -126,6 +126,28 @@ pub fn open_backend(
     }
 }
 
+/// Opens the backend named by `url` as [`open_backend`] does, but a local
+/// directory for reading only (see [`DurableLocal::open_read_only`]).
+pub fn open_backend_for_reading(
+    url: &str,
+    options: &BTreeMap<String, String>,
+    default_root: &FsPath,
+) -> Result<Backend> {
+    let dir = match url {
+        "" => Some(default_root.to_path_buf()),
+        _ => url::Url::parse(url)
+            .ok()
+            .filter(|u| u.scheme() == "file")
+            .and_then(|u| u.to_file_path().ok()),
+    };
+    match dir {
+        Some(dir) => Ok(Backend::from(DurableLocal::open_read_only(&dir).map_err(
+            |e| BlobError::Config(format!("blob directory {}: {e}", dir.display())),
+        )?)),
+        None => open_backend(url, options, default_root),
+    }
+}
+
 /// The object store of [`open_backend`].
 pub fn open_object_store(
     url: &str,

@@ -24,11 +24,11 @@ const STORE: &str = "DurableLocal";
 #[derive(Debug)]
 pub struct DurableLocal {
     root: PathBuf,
-    /// This process's directory of writes in progress, in [`TEMP_DIR`].
-    temp: PathBuf,
-    /// Held locked while this process may write there: a directory whose
-    /// lock can be taken belongs to a process that is gone.
-    _temp_lock: File,
+    /// This process's directory of writes in progress, in [`TEMP_DIR`],
+    /// with its lock file, held locked while this process may write there
+    /// (a directory whose lock can be taken belongs to a process that is
+    /// gone). `None` when opened for reading only.
+    temp: Option<(PathBuf, File)>,
     inner: LocalFileSystem,
 }
 
@@ -72,10 +72,33 @@ impl DurableLocal {
         let inner = LocalFileSystem::new_with_prefix(&root).map_err(std::io::Error::other)?;
         Ok(Self {
             root,
-            temp,
-            _temp_lock: temp_lock,
+            temp: Some((temp, temp_lock)),
             inner,
         })
+    }
+
+    /// Opens the existing directory `root` for reading only: nothing is
+    /// created, removed or written there (a node that reads another
+    /// catalog's blobs, possibly from a read-only mount). Writes fail.
+    pub fn open_read_only(root: impl AsRef<FsPath>) -> std::io::Result<Self> {
+        let root = root.as_ref().canonicalize()?;
+        let inner = LocalFileSystem::new_with_prefix(&root).map_err(std::io::Error::other)?;
+        Ok(Self {
+            root,
+            temp: None,
+            inner,
+        })
+    }
+
+    /// The directory for this process's writes in progress.
+    fn temp_dir(&self) -> object_store::Result<PathBuf> {
+        match &self.temp {
+            Some((dir, _)) => Ok(dir.clone()),
+            None => Err(generic(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the blob directory is opened for reading only",
+            ))),
+        }
     }
 
     /// The directory the objects are kept in.
@@ -102,6 +125,7 @@ impl DurableLocal {
     /// synced. Returns `Ok(false)`, leaving `src` alone, when `src` is on
     /// another file system (the caller copies instead).
     pub async fn adopt_file(&self, src: &FsPath, location: &Path) -> object_store::Result<bool> {
+        self.temp_dir()?;
         let dest = self.fs_path(location)?;
         let src = src.to_path_buf();
         tokio::task::spawn_blocking(move || {
@@ -128,8 +152,10 @@ impl Drop for DurableLocal {
     /// Nothing writes through it any more: its directory of writes in
     /// progress goes (else the next open finds its lock free and removes it).
     fn drop(&mut self) {
-        if let Err(e) = fs::remove_dir_all(&self.temp) {
-            tracing::debug!(path = %self.temp.display(), error = %e, "temporary directory left");
+        if let Some((dir, _)) = &self.temp {
+            if let Err(e) = fs::remove_dir_all(dir) {
+                tracing::debug!(path = %dir.display(), error = %e, "temporary directory left");
+            }
         }
     }
 }
@@ -363,7 +389,7 @@ impl ObjectStore for DurableLocal {
         };
         let dest = self.fs_path(location)?;
         let loc = location.clone();
-        let temp = self.temp.clone();
+        let temp = self.temp_dir()?;
         tokio::task::spawn_blocking(move || write_durably(&temp, &dest, &payload, create, &loc))
             .await
             .map_err(join_error)??;
@@ -382,7 +408,7 @@ impl ObjectStore for DurableLocal {
     ) -> object_store::Result<Box<dyn MultipartUpload>> {
         let dest = self.fs_path(location)?;
         let location = location.clone();
-        let temp = self.temp.clone();
+        let temp = self.temp_dir()?;
         let upload = tokio::task::spawn_blocking(move || -> object_store::Result<DurableUpload> {
             if let Some(parent) = dest.parent() {
                 create_dirs_durably(parent).map_err(generic)?;
@@ -620,6 +646,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn opened_for_reading_it_creates_and_removes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = DurableLocal::open(dir.path()).unwrap();
+        let key = Path::from("blobs/sha256/ab/abcdef");
+        writer
+            .put(&key, PutPayload::from_static(b"Inhalt"))
+            .await
+            .unwrap();
+        // A write in progress of the writer stays.
+        let mut upload = writer
+            .put_multipart(&Path::from("blobs/sha256/cd/cdef"))
+            .await
+            .unwrap();
+        upload
+            .put_part(PutPayload::from_static(b"Teil"))
+            .await
+            .unwrap();
+        let entries = || fs::read_dir(dir.path().join(TEMP_DIR)).unwrap().count();
+        let before = entries();
+        let reader = DurableLocal::open_read_only(dir.path()).unwrap();
+        assert_eq!(entries(), before);
+        let got = reader.get(&key).await.unwrap().bytes().await.unwrap();
+        assert_eq!(&got[..], b"Inhalt");
+        assert!(reader
+            .put(
+                &Path::from("blobs/sha256/ef/ef"),
+                PutPayload::from_static(b"x")
+            )
+            .await
+            .is_err());
+        drop(reader);
+        upload.complete().await.unwrap();
+        assert!(DurableLocal::open_read_only(dir.path().join("missing")).is_err());
+    }
+
+    #[tokio::test]
     async fn writes_go_through_the_temporary_directory_and_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = DurableLocal::open(dir.path()).unwrap();
@@ -638,9 +700,9 @@ mod tests {
             .unwrap();
         // In progress: the write is in the process's temporary directory
         // only (beside its lock).
-        assert_eq!(fs::read_dir(&store.temp).unwrap().count(), 2);
+        assert_eq!(fs::read_dir(store.temp_dir().unwrap()).unwrap().count(), 2);
         upload.complete().await.unwrap();
-        assert_eq!(fs::read_dir(&store.temp).unwrap().count(), 1);
+        assert_eq!(fs::read_dir(store.temp_dir().unwrap()).unwrap().count(), 1);
         let got = store.get(&key).await.unwrap().bytes().await.unwrap();
         assert_eq!(&got[..], b"Inhalt");
         // Listings show the objects, not the temporary directory.

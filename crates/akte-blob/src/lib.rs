@@ -59,7 +59,9 @@ use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload}
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
-pub use backend::{open_backend, open_object_store, Backend, BackendKind};
+pub use backend::{
+    open_backend, open_backend_for_reading, open_object_store, Backend, BackendKind,
+};
 pub use durable_local::{DurableLocal, TEMP_DIR};
 pub use error::{BlobError, Result};
 pub use owner::{OwnerRecord, Sharing};

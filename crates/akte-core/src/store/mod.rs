@@ -178,6 +178,15 @@ impl Store {
         }
         let backend = match objects {
             Some(o) => akte_blob::Backend::from(o),
+            // A reader writes nothing into another catalog's blob directory.
+            None if settings.sharing == akte_blob::Sharing::Reader => {
+                akte_blob::open_backend_for_reading(
+                    &settings.storage_url,
+                    &settings.storage_options,
+                    &data.join("objects"),
+                )
+                .map_err(|e| CoreError::Config(e.to_string()))?
+            }
             None => akte_blob::open_backend(
                 &settings.storage_url,
                 &settings.storage_options,
