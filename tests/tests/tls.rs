@@ -189,58 +189,32 @@ async fn only_tls_1_2_and_1_3_with_forward_secret_aes_gcm_suites() {
     let ca = Ca::new("akte test CA");
     let config = tls_config(dir.path(), &ca, "");
     let server = Server::start(&dir.path().join("data"), Some(&config)).unwrap();
-    let ok = |r: std::io::Result<()>| r.is_ok();
-    // TLS 1.3 with AES-GCM, and TLS 1.2 with ECDHE and AES-GCM.
-    assert!(ok(handshake(
-        &server,
-        &ca.pem,
-        vec![TLS13_AES_256_GCM_SHA384],
-        vec![SECP256R1],
-        &[&TLS13]
-    )
-    .await));
-    assert!(ok(handshake(
-        &server,
-        &ca.pem,
-        vec![TLS13_AES_128_GCM_SHA256],
-        vec![SECP256R1],
-        &[&TLS13]
-    )
-    .await));
-    assert!(ok(handshake(
-        &server,
-        &ca.pem,
-        vec![TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-        vec![SECP256R1],
-        &[&TLS12]
-    )
-    .await));
-    // ChaCha20 (not in BSI TR-02102-2) is refused in both versions, and so is
-    // X25519 as the only key exchange.
-    assert!(!ok(handshake(
-        &server,
-        &ca.pem,
-        vec![TLS13_CHACHA20_POLY1305_SHA256],
-        vec![SECP256R1],
-        &[&TLS13]
-    )
-    .await));
-    assert!(!ok(handshake(
-        &server,
-        &ca.pem,
-        vec![TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256],
-        vec![SECP256R1],
-        &[&TLS12]
-    )
-    .await));
-    assert!(!ok(handshake(
-        &server,
-        &ca.pem,
-        vec![TLS13_AES_128_GCM_SHA256],
-        vec![X25519],
-        &[&TLS13]
-    )
-    .await));
+    // (suite, key exchange, version, accepted)
+    let cases = [
+        // TLS 1.3 with AES-GCM, and TLS 1.2 with ECDHE and AES-GCM.
+        (TLS13_AES_256_GCM_SHA384, SECP256R1, &TLS13, true),
+        (TLS13_AES_128_GCM_SHA256, SECP256R1, &TLS13, true),
+        (
+            TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            SECP256R1,
+            &TLS12,
+            true,
+        ),
+        // ChaCha20 (not in BSI TR-02102-2) is refused in both versions, and
+        // so is X25519 as the only key exchange.
+        (TLS13_CHACHA20_POLY1305_SHA256, SECP256R1, &TLS13, false),
+        (
+            TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            SECP256R1,
+            &TLS12,
+            false,
+        ),
+        (TLS13_AES_128_GCM_SHA256, X25519, &TLS13, false),
+    ];
+    for (suite, group, version, accepted) in cases {
+        let result = handshake(&server, &ca.pem, vec![suite], vec![group], &[version]).await;
+        assert_eq!(result.is_ok(), accepted, "{suite:?} {group:?}: {result:?}");
+    }
 }
 
 /// Whether `openssl s_client` with `args` completes a handshake with the

@@ -213,24 +213,12 @@ fn is_temporary(name: &str) -> bool {
 /// Removes the directories in `temps` of processes that are gone (their
 /// lock is free), with the writes they left, and loose temporary files.
 fn remove_abandoned(temps: &FsPath) -> std::io::Result<()> {
-    use fs4::fs_std::FileExt;
     for entry in fs::read_dir(temps)? {
         let entry = entry?;
         if !entry.file_type()?.is_dir() {
             continue;
         }
-        let lock = match OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(entry.path().join(TEMP_LOCK))
-        {
-            Ok(f) => f,
-            // Removed meanwhile by another process opening the store.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        if lock.try_lock_exclusive()? {
+        if lock_temp_dir(&entry.path())?.is_some() {
             tracing::info!(path = %entry.path().display(), "removing interrupted writes");
             match fs::remove_dir_all(entry.path()) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
@@ -241,26 +229,35 @@ fn remove_abandoned(temps: &FsPath) -> std::io::Result<()> {
     remove_temporaries(temps, false)
 }
 
+/// Takes the lock of the directory of writes in progress `dir`: its lock
+/// file, opened (created if missing) and locked. `None` if another process
+/// holds it, or the directory was removed meanwhile by a process cleaning up.
+fn lock_temp_dir(dir: &FsPath) -> std::io::Result<Option<File>> {
+    use fs4::fs_std::FileExt;
+    let lock = match OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.join(TEMP_LOCK))
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(lock.try_lock_exclusive()?.then_some(lock))
+}
+
 /// A new directory in `temps` for this process's writes, with its lock
 /// taken. A process cleaning up may remove a directory between its
 /// creation and its lock: then another one is made.
 fn own_temp_dir(temps: &FsPath) -> std::io::Result<(PathBuf, File)> {
-    use fs4::fs_std::FileExt;
     for _ in 0..16 {
         let dir = temps.join(uuid::Uuid::new_v4().simple().to_string());
         fs::create_dir(&dir)?;
-        let lock = match OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(dir.join(TEMP_LOCK))
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        if lock.try_lock_exclusive()? && dir.join(TEMP_LOCK).exists() {
-            return Ok((dir, lock));
+        if let Some(lock) = lock_temp_dir(&dir)? {
+            if dir.join(TEMP_LOCK).exists() {
+                return Ok((dir, lock));
+            }
         }
     }
     Err(std::io::Error::other(format!(
@@ -645,17 +642,17 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn opened_for_reading_it_creates_and_removes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = DurableLocal::open(dir.path()).unwrap();
+    /// Stores "Inhalt" under the returned key, and starts a multipart write
+    /// of "Teil" that is left in progress.
+    async fn a_blob_and_a_write_in_progress(
+        store: &DurableLocal,
+    ) -> (Path, Box<dyn MultipartUpload>) {
         let key = Path::from("blobs/sha256/ab/abcdef");
-        writer
+        store
             .put(&key, PutPayload::from_static(b"Inhalt"))
             .await
             .unwrap();
-        // A write in progress of the writer stays.
-        let mut upload = writer
+        let mut upload = store
             .put_multipart(&Path::from("blobs/sha256/cd/cdef"))
             .await
             .unwrap();
@@ -663,6 +660,15 @@ mod tests {
             .put_part(PutPayload::from_static(b"Teil"))
             .await
             .unwrap();
+        (key, upload)
+    }
+
+    #[tokio::test]
+    async fn opened_for_reading_it_creates_and_removes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = DurableLocal::open(dir.path()).unwrap();
+        // A write in progress of the writer stays.
+        let (key, mut upload) = a_blob_and_a_write_in_progress(&writer).await;
         let entries = || fs::read_dir(dir.path().join(TEMP_DIR)).unwrap().count();
         let before = entries();
         let reader = DurableLocal::open_read_only(dir.path()).unwrap();
@@ -685,19 +691,7 @@ mod tests {
     async fn writes_go_through_the_temporary_directory_and_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = DurableLocal::open(dir.path()).unwrap();
-        let key = Path::from("blobs/sha256/ab/abcdef");
-        store
-            .put(&key, PutPayload::from_static(b"Inhalt"))
-            .await
-            .unwrap();
-        let mut upload = store
-            .put_multipart(&Path::from("blobs/sha256/cd/cdef"))
-            .await
-            .unwrap();
-        upload
-            .put_part(PutPayload::from_static(b"Teil"))
-            .await
-            .unwrap();
+        let (key, mut upload) = a_blob_and_a_write_in_progress(&store).await;
         // In progress: the write is in the process's temporary directory
         // only (beside its lock).
         assert_eq!(fs::read_dir(store.temp_dir().unwrap()).unwrap().count(), 2);
