@@ -64,7 +64,7 @@ pub use backend::{
 };
 pub use durable_local::{DurableLocal, TEMP_DIR};
 pub use error::{BlobError, Result};
-pub use owner::{OwnerRecord, Sharing};
+pub use owner::{Claim, OwnerRecord, Sharing};
 pub use read::OUT_CHUNK;
 pub use writer::{BlobWriter, StagedBlob, DEFAULT_MEMORY_BUDGET};
 

@@ -130,17 +130,30 @@ fn describe(r: &OwnerRecord) -> String {
     )
 }
 
+/// What [`claim`] found or did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// The record as it is afterwards (`None` for a reader of a prefix
+    /// without one).
+    pub record: Option<OwnerRecord>,
+    /// This claim wrote the first record of the prefix.
+    pub created: bool,
+}
+
 /// Claims the prefix for catalog `catalog_id` as `sharing` says, writing or
 /// updating the owner record where needed. Fails with a message that says
 /// what to configure when the prefix is used in a way that does not allow
-/// it. Returns the record as it is afterwards (`None` for a reader of a
-/// prefix without one).
+/// it.
 pub async fn claim(
     store: &dyn ObjectStore,
     catalog_id: &str,
     sharing: Sharing,
     now: UnixMillis,
-) -> Result<Option<OwnerRecord>> {
+) -> Result<Claim> {
+    let found = |record| Claim {
+        record,
+        created: false,
+    };
     // Two rounds: a concurrent first open may create the record between
     // reading none and writing ours.
     for _ in 0..2 {
@@ -152,19 +165,25 @@ pub async fn claim(
             shared,
         };
         match (sharing, existing) {
-            (Sharing::Reader, r) => return Ok(r),
+            (Sharing::Reader, r) => return Ok(found(r)),
             (Sharing::Exclusive, None) => {
                 if write_owner(store, &mine(false), true).await? {
-                    return Ok(Some(mine(false)));
+                    return Ok(Claim {
+                        record: Some(mine(false)),
+                        created: true,
+                    });
                 }
             }
             (Sharing::Shared, None) => {
                 if write_owner(store, &mine(true), true).await? {
-                    return Ok(Some(mine(true)));
+                    return Ok(Claim {
+                        record: Some(mine(true)),
+                        created: true,
+                    });
                 }
             }
             (Sharing::Exclusive, Some(r)) if r.catalog_id == catalog_id && !r.shared => {
-                return Ok(Some(r))
+                return Ok(found(Some(r)))
             }
             (Sharing::Exclusive, Some(r)) if r.shared => {
                 return Err(BlobError::Ownership(format!(
@@ -184,13 +203,13 @@ pub async fn claim(
                     describe(&r)
                 )))
             }
-            (Sharing::Shared, Some(r)) if r.shared => return Ok(Some(r)),
+            (Sharing::Shared, Some(r)) if r.shared => return Ok(found(Some(r))),
             (Sharing::Shared, Some(r)) if r.catalog_id == catalog_id => {
                 // The owner itself switches to shared: from now on nobody
                 // collects garbage here.
                 let shared = OwnerRecord { shared: true, ..r };
                 write_owner(store, &shared, false).await?;
-                return Ok(Some(shared));
+                return Ok(found(Some(shared)));
             }
             (Sharing::Shared, Some(r)) => {
                 return Err(BlobError::Ownership(format!(
@@ -226,9 +245,10 @@ mod tests {
     async fn first_catalog_owns_a_second_is_refused() {
         let s = InMemory::new();
         let r = claim(&s, "A", Sharing::Exclusive, 1).await.unwrap();
-        assert_eq!(r.unwrap().catalog_id, "A");
+        assert!(r.created);
+        assert_eq!(r.record.unwrap().catalog_id, "A");
         // Again: the same owner.
-        claim(&s, "A", Sharing::Exclusive, 2).await.unwrap();
+        assert!(!claim(&s, "A", Sharing::Exclusive, 2).await.unwrap().created);
         assert!(may_collect_garbage(&s, "A").await.unwrap());
         let err = claim(&s, "B", Sharing::Exclusive, 3).await.unwrap_err();
         assert!(err.to_string().contains("belongs to catalog A"), "{err}");
@@ -245,7 +265,11 @@ mod tests {
         let s = InMemory::new();
         claim(&s, "A", Sharing::Exclusive, 1).await.unwrap();
         // The owner switches to shared; then others may join.
-        let r = claim(&s, "A", Sharing::Shared, 2).await.unwrap().unwrap();
+        let r = claim(&s, "A", Sharing::Shared, 2)
+            .await
+            .unwrap()
+            .record
+            .unwrap();
         assert!(r.shared);
         assert_eq!(r.created_at, 1);
         claim(&s, "B", Sharing::Shared, 3).await.unwrap();

@@ -69,24 +69,14 @@ impl Store {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let claimed = async {
-                let unclaimed = akte_blob::owner::read_owner(objects).await?.is_none();
-                if unclaimed && self.inner.settings.sharing == Sharing::Exclusive {
-                    let mut blobs = self.inner.blobs.list();
-                    if futures::StreamExt::next(&mut blobs).await.is_some() {
-                        tracing::warn!(
-                            "claiming an object store that holds blobs but no owner record \
-                             (written by an earlier version): if other nodes' catalogs use it \
-                             too, set storage.sharing = \"shared\" on all of them"
-                        );
+            let sharing = self.inner.settings.sharing;
+            match akte_blob::owner::claim(objects, &id, sharing, now_millis()).await {
+                Ok(claim) => {
+                    if claim.created && sharing == Sharing::Exclusive {
+                        self.warn_if_blobs_without_owner().await;
                     }
+                    return Ok(());
                 }
-                akte_blob::owner::claim(objects, &id, self.inner.settings.sharing, now_millis())
-                    .await
-            }
-            .await;
-            match claimed {
-                Ok(_) => return Ok(()),
                 Err(e) if e.is_transient() && attempt < CLAIM_ATTEMPTS => {
                     tracing::warn!(error = %e, attempt, "object store not answering; asking again");
                     tokio::time::sleep(pause).await;
@@ -94,6 +84,19 @@ impl Store {
                 }
                 Err(e) => return Err(CoreError::Config(format!("storage: {e}"))),
             }
+        }
+    }
+
+    /// Warns when the object store just claimed already held blobs: written
+    /// by an earlier version without an owner record, maybe by other nodes.
+    async fn warn_if_blobs_without_owner(&self) {
+        let mut blobs = self.inner.blobs.list();
+        if futures::StreamExt::next(&mut blobs).await.is_some() {
+            tracing::warn!(
+                "claimed an object store that held blobs but no owner record (written by an \
+                 earlier version): if other nodes' catalogs use it too, set \
+                 storage.sharing = \"shared\" on all of them"
+            );
         }
     }
 
