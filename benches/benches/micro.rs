@@ -153,6 +153,7 @@ fn catalog(c: &mut Criterion) {
     let mut cases = Vec::new();
     for i in 0..1000 {
         let case = Case {
+            restricted_to: None,
             case_id: ids.case_id(),
             case_number: pattern
                 .parse(&format!("{:05}BG{:07}", 12000 + i, i))

@@ -139,6 +139,7 @@ pub mod corpus {
             document_id: format!("{i:026}"),
             case_number: format!("{:05}BG{:07}", i % 100_000, i / 10),
             site: format!("Standort{}", i % SITES),
+            access: format!("case\u{1f}Standort{}\u{1f}", i % SITES),
             document_type: "Brief".into(),
             received_at: 1_700_000_000_000 + i as i64,
             title: format!("Schreiben {i}"),

@@ -7,7 +7,33 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use tonic::metadata::AsciiMetadataValue;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+/// Sends a bearer token with every call.
+#[derive(Clone)]
+pub struct Bearer(pub Option<AsciiMetadataValue>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+/// A connection whose calls carry a token.
+pub type Conn = InterceptedService<Channel, Bearer>;
+
+/// `channel` with `token` on every call (none: no credentials).
+pub fn with_token(channel: Channel, token: Option<&str>) -> Conn {
+    let value = token.map(|t| {
+        AsciiMetadataValue::try_from(format!("Bearer {}", t.trim())).expect("token is ASCII")
+    });
+    InterceptedService::new(channel, Bearer(value))
+}
 
 /// The `akte` binary of the same build as the running test or benchmark
 /// (built with `cargo build --bin akte`); `AKTE_BIN` overrides.
@@ -82,7 +108,12 @@ impl Server {
         let mut child = cmd.spawn().context("starting akte serve")?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
+        let mut stdout = BufReader::new(stdout);
+        stdout.read_line(&mut line)?;
+        // The next line names the admin token file; reading it means the
+        // token is there.
+        let mut token_line = String::new();
+        stdout.read_line(&mut token_line)?;
         let Some(addr) = line.trim().strip_prefix("akte listening on ") else {
             let _ = child.kill();
             bail!("akte serve did not start: {line:?}");
@@ -95,7 +126,41 @@ impl Server {
         })
     }
 
-    pub async fn channel(&self) -> anyhow::Result<Channel> {
+    /// A connection that calls as the server's administrator (the admin
+    /// token it writes at start).
+    pub async fn channel(&self) -> anyhow::Result<Conn> {
+        let token =
+            std::fs::read_to_string(self.admin_token_file()).context("reading the admin token")?;
+        Ok(with_token(self.raw_channel().await?, Some(&token)))
+    }
+
+    /// A connection that calls with `token`.
+    pub async fn channel_as(&self, token: &str) -> anyhow::Result<Conn> {
+        Ok(with_token(self.raw_channel().await?, Some(token)))
+    }
+
+    /// Where the server keeps the admin token.
+    pub fn admin_token_file(&self) -> PathBuf {
+        self.data_dir.join("admin.token")
+    }
+
+    /// Mints a token with the server's key: `akte token issue` with `args`
+    /// (e.g. `["--sub", "anna", "--role", "caseworker", "--site", "Nord"]`).
+    pub fn token(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = Command::new(akte_bin())
+            .args(["token", "issue", "--data-dir"])
+            .arg(&self.data_dir)
+            .args(args)
+            .env_remove("AKTE_CONFIG")
+            .output()?;
+        if !out.status.success() {
+            bail!("akte token issue: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8(out.stdout)?.trim().to_owned())
+    }
+
+    /// A connection without credentials.
+    pub async fn raw_channel(&self) -> anyhow::Result<Channel> {
         let mut last = None;
         for _ in 0..50 {
             match Channel::from_shared(self.addr.clone())?.connect().await {

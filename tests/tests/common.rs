@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 pub use akte_blob::testing::noise;
+use akte_e2e::Conn;
 use akte_e2e::Server;
 use akte_proto::v1 as pb;
 use akte_proto::v1::case_service_client::CaseServiceClient;
@@ -12,12 +13,11 @@ use akte_proto::v1::search_service_client::SearchServiceClient;
 use bytes::Bytes;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
-use tonic::transport::Channel;
 
 pub struct Clients {
-    pub cases: CaseServiceClient<Channel>,
-    pub docs: DocumentServiceClient<Channel>,
-    pub search: SearchServiceClient<Channel>,
+    pub cases: CaseServiceClient<Conn>,
+    pub docs: DocumentServiceClient<Conn>,
+    pub search: SearchServiceClient<Conn>,
 }
 
 pub async fn clients(server: &Server) -> Clients {
@@ -38,6 +38,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 pub async fn create_case(c: &mut Clients, number: &str, site: &str) -> pb::Case {
     c.cases
         .create_case(pb::CreateCaseRequest {
+            restricted_to: None,
             case_number: number.into(),
             title: format!("Bedarfsgemeinschaft {number}"),
             site: site.into(),
@@ -108,6 +109,7 @@ pub async fn download(
     let mut stream = c
         .docs
         .download_document(pb::DownloadDocumentRequest {
+            reason: None,
             document_id: id.into(),
             offset,
             length,
@@ -196,6 +198,7 @@ pub fn blob_path(data_dir: &std::path::Path, sha256: &str) -> std::path::PathBuf
 pub async fn list_documents(c: &mut Clients, case_number: &str) -> Vec<pb::Document> {
     c.docs
         .list_case_documents(pb::ListCaseDocumentsRequest {
+            reason: None,
             case_key: Some(pb::list_case_documents_request::CaseKey::CaseNumber(
                 case_number.to_owned(),
             )),

@@ -84,6 +84,7 @@ async fn round_trip_dedup_listing_and_ranges() {
         let page = c
             .docs
             .list_case_documents(pb::ListCaseDocumentsRequest {
+                reason: None,
                 case_key: Some(pb::list_case_documents_request::CaseKey::CaseNumber(
                     a.case_number.clone(),
                 )),
@@ -104,6 +105,7 @@ async fn round_trip_dedup_listing_and_ranges() {
     let got = c
         .docs
         .get_document(pb::GetDocumentRequest {
+            reason: None,
             document_id: doc.document_id.clone(),
         })
         .await
@@ -113,6 +115,7 @@ async fn round_trip_dedup_listing_and_ranges() {
     let case = c
         .cases
         .get_case(pb::GetCaseRequest {
+            reason: None,
             key: Some(pb::get_case_request::Key::CaseId(a.case_id.clone())),
         })
         .await
@@ -124,6 +127,7 @@ async fn round_trip_dedup_listing_and_ranges() {
     let nord = c
         .cases
         .list_cases(pb::ListCasesRequest {
+            reason: None,
             site: "Nord".into(),
             page_size: 10,
             page_token: String::new(),
@@ -141,6 +145,7 @@ async fn round_trip_dedup_listing_and_ranges() {
     let first = c
         .cases
         .list_cases(pb::ListCasesRequest {
+            reason: None,
             site: String::new(),
             page_size: 1,
             page_token: String::new(),
@@ -152,6 +157,7 @@ async fn round_trip_dedup_listing_and_ranges() {
     let second = c
         .cases
         .list_cases(pb::ListCasesRequest {
+            reason: None,
             site: String::new(),
             page_size: 1,
             page_token: first.next_page_token,
@@ -275,6 +281,7 @@ async fn german_search_over_text_and_pdf() {
     let d = c
         .docs
         .get_document(pb::GetDocumentRequest {
+            reason: None,
             document_id: pdfdoc.document_id.clone(),
         })
         .await
@@ -316,6 +323,7 @@ async fn images_are_stored_and_await_text_without_ocr() {
     let d = c
         .docs
         .get_document(pb::GetDocumentRequest {
+            reason: None,
             document_id: doc.document_id,
         })
         .await
@@ -365,6 +373,7 @@ async fn acknowledged_documents_survive_sigkill() {
     let case = c
         .cases
         .get_case(pb::GetCaseRequest {
+            reason: None,
             key: Some(pb::get_case_request::Key::CaseNumber(k.case_number)),
         })
         .await

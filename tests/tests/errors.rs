@@ -60,20 +60,28 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let missing = c
         .cases
         .get_case(pb::GetCaseRequest {
+            reason: None,
             key: Some(pb::get_case_request::Key::CaseNumber(
                 "12345BG9999999".into(),
             )),
         })
         .await;
-    assert_status(missing, Code::NotFound, "12345BG9999999");
+    // Not told apart from a case the caller may not see.
+    assert_status(missing, Code::PermissionDenied, "12345BG9999999");
     assert_status(
-        c.cases.get_case(pb::GetCaseRequest { key: None }).await,
+        c.cases
+            .get_case(pb::GetCaseRequest {
+                key: None,
+                reason: None,
+            })
+            .await,
         Code::InvalidArgument,
         "required",
     );
     let bad_id = c
         .cases
         .get_case(pb::GetCaseRequest {
+            reason: None,
             key: Some(pb::get_case_request::Key::CaseId("nope".into())),
         })
         .await;
@@ -89,7 +97,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
             text,
         )
         .await,
-        Code::NotFound,
+        Code::PermissionDenied,
         "12345BG7777777",
     );
     // Malformed case number.
@@ -215,8 +223,8 @@ async fn bad_input_is_refused_and_changes_nothing() {
     // Downloads of what is not there.
     assert_status(
         download(&mut c, "01ARZ3NDEKTSV4RRFFQ69G5FAV", None, None).await,
-        Code::NotFound,
-        "not found",
+        Code::PermissionDenied,
+        "does not exist",
     );
     assert_status(
         download(&mut c, "../../etc/passwd", None, None).await,
@@ -226,6 +234,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert_status(
         c.docs
             .list_case_documents(pb::ListCaseDocumentsRequest {
+                reason: None,
                 case_key: None,
                 page_size: 0,
                 page_token: String::new(),
@@ -237,6 +246,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     assert_status(
         c.docs
             .list_case_documents(pb::ListCaseDocumentsRequest {
+                reason: None,
                 case_key: Some(pb::list_case_documents_request::CaseKey::CaseNumber(
                     n.clone(),
                 )),
@@ -308,8 +318,8 @@ async fn bad_input_is_refused_and_changes_nothing() {
         (
             "01ARZ3NDEKTSV4RRFFQ69G5FAV",
             n.as_str(),
-            Code::NotFound,
-            "not found",
+            Code::PermissionDenied,
+            "does not exist",
         ),
         (
             "01ARZ3NDEKTSV4RRFFQ69G5FAV",
@@ -336,6 +346,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let case = c
         .cases
         .get_case(pb::GetCaseRequest {
+            reason: None,
             key: Some(pb::get_case_request::Key::CaseNumber(n.clone())),
         })
         .await

@@ -119,6 +119,7 @@ async fn cancelled_upload_leaves_nothing() {
     let case = c
         .cases
         .get_case(pb::GetCaseRequest {
+            reason: None,
             key: Some(pb::get_case_request::Key::CaseNumber(k.case_number.clone())),
         })
         .await

@@ -191,6 +191,7 @@ async fn download_within(
     timeout: Duration,
 ) -> tonic::Streaming<pb::DownloadDocumentResponse> {
     let mut request = tonic::Request::new(pb::DownloadDocumentRequest {
+        reason: None,
         document_id: id.into(),
         offset: None,
         length: None,
@@ -259,6 +260,7 @@ async fn downloads_beyond_capacity_are_refused_until_one_ends() {
     // Lookups of one document are not limited.
     c.docs
         .get_document(pb::GetDocumentRequest {
+            reason: None,
             document_id: doc.document_id.clone(),
         })
         .await

@@ -71,7 +71,15 @@ async fn grpcurl_from_proto_and_reflection() {
 
     // A client that knows only proto/: create a case, upload, download,
     // list, search by an inflected word.
+    let bearer = format!(
+        "authorization: Bearer {}",
+        std::fs::read_to_string(server.admin_token_file())
+            .unwrap()
+            .trim()
+    );
     let base = [
+        "-H",
+        &bearer,
         "-plaintext",
         "-import-path",
         proto_dir,

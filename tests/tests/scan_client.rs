@@ -31,6 +31,7 @@ fn scan_cmd(server: &Server, dir: &Path, extra: &[&str]) -> Command {
     .args(["--server", &server.addr])
     .args(extra)
     .env_remove("AKTE_SERVER")
+    .env("AKTE_TOKEN_FILE", server.admin_token_file())
     .stdin(Stdio::null());
     cmd
 }

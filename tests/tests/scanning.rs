@@ -34,6 +34,7 @@ async fn wait_processed(c: &mut Clients, document_id: &str) -> pb::Document {
         let d = c
             .docs
             .get_document(pb::GetDocumentRequest {
+                reason: None,
                 document_id: document_id.into(),
             })
             .await

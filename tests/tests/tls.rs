@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use akte_e2e::{akte_bin, Server};
+use akte_e2e::{akte_bin, with_token, Conn, Server};
 use akte_proto::v1 as pb;
 use akte_proto::v1::case_service_client::CaseServiceClient;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
@@ -64,7 +64,20 @@ fn port(server: &Server) -> u16 {
     server.addr.rsplit(':').next().unwrap().parse().unwrap()
 }
 
+/// A TLS connection that calls as the server's administrator.
 async fn tls_channel(
+    server: &Server,
+    ca_pem: &str,
+    identity: Option<(&str, &str)>,
+) -> Result<Conn, tonic::transport::Error> {
+    let token = std::fs::read_to_string(server.admin_token_file()).unwrap();
+    Ok(with_token(
+        tls_connect(server, ca_pem, identity).await?,
+        Some(&token),
+    ))
+}
+
+async fn tls_connect(
     server: &Server,
     ca_pem: &str,
     identity: Option<(&str, &str)>,
@@ -82,7 +95,7 @@ async fn tls_channel(
         .await
 }
 
-async fn create_case(channel: Channel, number: &str) -> Result<pb::Case, tonic::Status> {
+async fn create_case(channel: Conn, number: &str) -> Result<pb::Case, tonic::Status> {
     CaseServiceClient::new(channel)
         .create_case(pb::CreateCaseRequest {
             case_number: number.into(),
@@ -108,6 +121,10 @@ async fn the_port_serves_over_tls_and_a_renewed_certificate_is_taken_up() {
             .unwrap()
             .connect()
             .await?;
+        let c = with_token(
+            c,
+            Some(&std::fs::read_to_string(server.admin_token_file())?),
+        );
         Ok::<_, Box<dyn std::error::Error>>(create_case(c, "12345BG0000802").await?)
     };
     assert!(plain.await.is_err());
@@ -269,7 +286,9 @@ async fn client_certificates_are_required_when_configured() {
         dir.path(),
         &ca,
         &format!(
-            "client_ca_file = \"{}\"\nrequire_client_cert = true\n",
+            "client_ca_file = \"{}\"\nrequire_client_cert = true\n\
+             [[auth.clients]]\ncertificate_name = \"poststelle-1\"\nkind = \"service\"\n\
+             sites = [\"Nord\"]\nscopes = [\"cases:write\"]\n",
             dir.path().join("clients.pem").display()
         ),
     );
@@ -287,7 +306,9 @@ async fn client_certificates_are_required_when_configured() {
     };
     assert!(other.await.is_err());
 
-    // The CLI with the station's certificate gets through.
+    // The CLI with the station's certificate gets through, and its
+    // certificate (no token) makes it the configured principal: a service
+    // that may create cases of its site, not read them.
     let (cert, key) = stations.sign(&["poststelle-1"]);
     for (name, pem) in [
         ("ca.pem", &ca.pem),
@@ -296,32 +317,46 @@ async fn client_certificates_are_required_when_configured() {
     ] {
         std::fs::write(dir.path().join(name), pem).unwrap();
     }
-    let out = Command::new(akte_bin())
-        .args([
-            "case",
-            "create",
-            "12345BG0000813",
-            "--title",
-            "Akte",
-            "--site",
-            "Nord",
-        ])
-        .arg("--server")
-        .arg(format!("https://localhost:{}", port(&server)))
-        .arg("--ca-cert")
-        .arg(dir.path().join("ca.pem"))
-        .arg("--client-cert")
-        .arg(dir.path().join("station.pem"))
-        .arg("--client-key")
-        .arg(dir.path().join("station.key"))
-        .output()
-        .unwrap();
+    let with_certificate = |args: &[&str]| {
+        Command::new(akte_bin())
+            .args(args)
+            .arg("--server")
+            .arg(format!("https://localhost:{}", port(&server)))
+            .arg("--ca-cert")
+            .arg(dir.path().join("ca.pem"))
+            .arg("--client-cert")
+            .arg(dir.path().join("station.pem"))
+            .arg("--client-key")
+            .arg(dir.path().join("station.key"))
+            .env_remove("AKTE_TOKEN")
+            .env_remove("AKTE_TOKEN_FILE")
+            .env("AKTE_DATA_DIR", dir.path().join("no-token-here"))
+            .output()
+            .unwrap()
+    };
+    let out = with_certificate(&[
+        "case",
+        "create",
+        "12345BG0000813",
+        "--title",
+        "Akte",
+        "--site",
+        "Nord",
+    ]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("12345BG0000813"));
+    let read = with_certificate(&["case", "show", "12345BG0000813"]);
+    assert!(!read.status.success());
+    assert!(
+        String::from_utf8_lossy(&read.stderr).contains("PermissionDenied")
+            || String::from_utf8_lossy(&read.stderr).contains("permission"),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
 }
 
 /// Starts `akte serve` with `args`; returns whether it started, and what it

@@ -87,13 +87,18 @@ async fn main() -> anyhow::Result<()> {
     let settings = config.validate()?;
     let commit_interval = settings.index_commit_interval;
     let store = Store::open(settings)?;
+    // The bench calls the store directly, as an administrator.
+    let admin = akte_core::access::Caller::local_admin("bench");
     let _indexer = store.spawn_indexer();
     store
-        .create_case(NewCase {
-            case_number: "12345BG0000001".into(),
-            site: "Nord".into(),
-            ..NewCase::default()
-        })
+        .create_case(
+            &admin,
+            NewCase {
+                case_number: "12345BG0000001".into(),
+                site: "Nord".into(),
+                ..NewCase::default()
+            },
+        )
         .await?;
 
     let mut latencies = Vec::with_capacity(n);
@@ -106,16 +111,19 @@ async fn main() -> anyhow::Result<()> {
             ..UploadHeader::default()
         };
         store
-            .upload(header, futures::stream::iter([Ok(body)]))
+            .upload(&admin, header, futures::stream::iter([Ok(body)]))
             .await?;
         let acked = Instant::now();
         loop {
             let page = store
-                .search(SearchRequest {
-                    query: format!("Marke{i}x"),
-                    limit: 1,
-                    ..SearchRequest::default()
-                })
+                .search(
+                    &admin,
+                    SearchRequest {
+                        query: format!("Marke{i}x"),
+                        limit: 1,
+                        ..SearchRequest::default()
+                    },
+                )
                 .await?;
             if page.total_hits == 1 {
                 latencies.push(acked.elapsed());

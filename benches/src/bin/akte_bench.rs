@@ -230,13 +230,16 @@ fn proc_usage(pid: u32) -> Option<(f64, u64)> {
 
 #[derive(Clone)]
 struct Clients {
-    cases: CaseServiceClient<Channel>,
-    docs: DocumentServiceClient<Channel>,
-    search: SearchServiceClient<Channel>,
+    cases: CaseServiceClient<akte_e2e::Conn>,
+    docs: DocumentServiceClient<akte_e2e::Conn>,
+    search: SearchServiceClient<akte_e2e::Conn>,
 }
 
-async fn connect(addr: &str) -> anyhow::Result<Clients> {
-    let ch = Channel::from_shared(addr.to_owned())?.connect().await?;
+async fn connect(addr: &str, token: Option<&str>) -> anyhow::Result<Clients> {
+    let ch = akte_e2e::with_token(
+        Channel::from_shared(addr.to_owned())?.connect().await?,
+        token,
+    );
     Ok(Clients {
         cases: CaseServiceClient::new(ch.clone()),
         docs: DocumentServiceClient::new(ch.clone())
@@ -283,6 +286,7 @@ async fn download(c: &mut Clients, id: &str) -> anyhow::Result<usize> {
     let mut s = c
         .docs
         .download_document(pb::DownloadDocumentRequest {
+            reason: None,
             document_id: id.into(),
             offset: None,
             length: None,
@@ -427,6 +431,7 @@ impl Op {
                     Op::Lookup => {
                         c.cases
                             .get_case(pb::GetCaseRequest {
+                                reason: None,
                                 key: Some(pb::get_case_request::Key::CaseNumber((*case).clone())),
                             })
                             .await?;
@@ -584,11 +589,17 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let pid = server.as_ref().map(akte_e2e::Server::pid);
-    let c = connect(&addr).await?;
+    // The started server's admin token, or AKTE_TOKEN for a given server.
+    let token = match &server {
+        Some(s) => Some(std::fs::read_to_string(s.admin_token_file())?),
+        None => std::env::var("AKTE_TOKEN").ok(),
+    };
+    let token = token.as_deref();
+    let c = connect(&addr, token).await?;
     // One connection per client, as 32 caseworkers would have.
     let mut pool = Vec::new();
     for _ in 0..32 {
-        pool.push(connect(&addr).await?);
+        pool.push(connect(&addr, token).await?);
     }
     let case = format!("{:05}BG0000001", std::process::id() % 100_000);
     let mut cc = c.clone();
@@ -722,6 +733,7 @@ async fn main() -> anyhow::Result<()> {
             async move {
                 c.cases
                     .get_case(pb::GetCaseRequest {
+                        reason: None,
                         key: Some(pb::get_case_request::Key::CaseNumber((*case).clone())),
                     })
                     .await?;
@@ -779,6 +791,7 @@ async fn main() -> anyhow::Result<()> {
                 } else if pick < 0.9 {
                     c.cases
                         .get_case(pb::GetCaseRequest {
+                            reason: None,
                             key: Some(pb::get_case_request::Key::CaseNumber((*case).clone())),
                         })
                         .await?;

@@ -104,17 +104,22 @@ async fn main() -> anyhow::Result<()> {
         ..Config::default()
     };
     let settings = config.validate()?;
+    // The bench calls the store directly, as an administrator.
+    let admin = akte_core::access::Caller::local_admin("bench");
     let store = Store::open(settings)?;
     anyhow::ensure!(
         store.ocr_enabled(),
         "tesseract with German data is not installed"
     );
     store
-        .create_case(NewCase {
-            case_number: "12345BG0000001".into(),
-            site: "Nord".into(),
-            ..NewCase::default()
-        })
+        .create_case(
+            &admin,
+            NewCase {
+                case_number: "12345BG0000001".into(),
+                site: "Nord".into(),
+                ..NewCase::default()
+            },
+        )
         .await?;
     let _indexer = store.spawn_indexer();
     let _workers = store.spawn_ocr_workers();
@@ -135,18 +140,25 @@ async fn main() -> anyhow::Result<()> {
         };
         let t = Instant::now();
         store
-            .upload(header, futures::stream::iter([Ok(Bytes::from(p.clone()))]))
+            .upload(
+                &admin,
+                header,
+                futures::stream::iter([Ok(Bytes::from(p.clone()))]),
+            )
             .await?;
         ack = ack.max(t.elapsed());
     }
     for (i, marker) in MARKERS.iter().enumerate().take(n) {
         loop {
             let found = store
-                .search(SearchRequest {
-                    query: (*marker).to_owned(),
-                    limit: 1,
-                    ..SearchRequest::default()
-                })
+                .search(
+                    &admin,
+                    SearchRequest {
+                        query: (*marker).to_owned(),
+                        limit: 1,
+                        ..SearchRequest::default()
+                    },
+                )
                 .await?;
             if found.total_hits == 1 {
                 break;

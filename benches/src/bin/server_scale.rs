@@ -49,7 +49,6 @@ use clap::Parser;
 use futures::StreamExt;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use tonic::transport::Channel;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -221,6 +220,7 @@ fn load(args: &Args, data: &std::path::Path) -> anyhow::Result<(Vec<CaseNumber>,
     let mut cases = Vec::with_capacity(args.cases);
     for i in 0..args.cases {
         let case = Case {
+            restricted_to: None,
             case_id: ids.case_id(),
             case_number: case_number(&pattern, i)?,
             title: format!("Akte {i}"),
@@ -319,9 +319,9 @@ fn load(args: &Args, data: &std::path::Path) -> anyhow::Result<(Vec<CaseNumber>,
 }
 
 struct Clients {
-    cases: CaseServiceClient<Channel>,
-    docs: DocumentServiceClient<Channel>,
-    search: SearchServiceClient<Channel>,
+    cases: CaseServiceClient<akte_e2e::Conn>,
+    docs: DocumentServiceClient<akte_e2e::Conn>,
+    search: SearchServiceClient<akte_e2e::Conn>,
 }
 
 async fn connect(server: &akte_e2e::Server) -> anyhow::Result<Clients> {
@@ -545,6 +545,7 @@ async fn serve_and_query(
                     0 => {
                         c.cases
                             .get_case(pb::GetCaseRequest {
+                                reason: None,
                                 key: Some(pb::get_case_request::Key::CaseNumber(number)),
                             })
                             .await?;
@@ -570,6 +571,7 @@ async fn serve_and_query(
                         let mut s = c
                             .docs
                             .download_document(pb::DownloadDocumentRequest {
+                                reason: None,
                                 document_id: id,
                                 offset: None,
                                 length: None,

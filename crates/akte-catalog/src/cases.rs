@@ -5,7 +5,7 @@ use rocksdb::WriteBatch;
 
 use crate::keys::{blob_counter_key, case_counter_key, site_case_key};
 use crate::{codec, synced, Catalog, CatalogError, Result};
-use crate::{CF_CASES, CF_CASE_NUMBERS, CF_COUNTERS, CF_SITE_CASES};
+use crate::{CF_CASES, CF_CASE_NUMBERS, CF_COUNTERS, CF_META, CF_SITE_CASES};
 
 impl Catalog {
     /// Stores a new case; fails if its number is taken.
@@ -115,5 +115,47 @@ impl Catalog {
             Some(v) => codec::decode_counter(&v),
             None => Ok(0),
         }
+    }
+}
+
+/// Key prefix of the access classes in `meta`.
+const CLASS_PREFIX: &[u8] = b"access-class/";
+
+impl Catalog {
+    /// Sets or lifts a case's restriction; returns the case as changed.
+    pub fn restrict_case(&self, id: CaseId, group: Option<String>) -> Result<Option<Case>> {
+        let _guard = self.case_lock.lock();
+        let Some(mut case) = self.get_case(id)? else {
+            return Ok(None);
+        };
+        case.restricted_to = group;
+        self.db.put_cf_opt(
+            self.cf(CF_CASES),
+            id.to_bytes(),
+            codec::encode(&case),
+            &synced(),
+        )?;
+        Ok(Some(case))
+    }
+
+    /// Remembers an access class (see `akte_core::access`): searches ask the
+    /// rules about each class once.
+    pub fn add_access_class(&self, class: &str) -> Result<()> {
+        let mut key = CLASS_PREFIX.to_vec();
+        key.extend_from_slice(class.as_bytes());
+        self.db.put_cf_opt(self.cf(CF_META), key, [], &synced())?;
+        Ok(())
+    }
+
+    /// Every access class remembered.
+    pub fn access_classes(&self) -> Result<Vec<String>> {
+        self.scan(CF_META, CLASS_PREFIX, None, usize::MAX, |key, _| {
+            String::from_utf8(key[CLASS_PREFIX.len()..].to_vec()).map_err(|_| {
+                CatalogError::Corrupt {
+                    cf: CF_META,
+                    reason: "access class is not UTF-8".into(),
+                }
+            })
+        })
     }
 }

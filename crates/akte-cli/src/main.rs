@@ -63,13 +63,18 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         max_mib_per_sec: u64,
     },
-    /// Show the newest entries of the access log (with the server stopped).
+    /// Read the access log on this machine's data directory (with the
+    /// server stopped). Reading it is logged, as an auditor named after the
+    /// operating-system user.
     Audit {
-        #[command(flatten)]
-        server: ServerArgs,
-        /// How many entries.
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Mint tokens signed by this server's key (in the data directory), for
+    /// development, tests and services without an identity provider.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
     /// Create, show and list cases.
     Case {
@@ -92,6 +97,75 @@ enum Command {
     Get(client::GetArgs),
     /// Search documents.
     Search(client::SearchArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// The newest records, newest first.
+    Show {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        filter: AuditFilter,
+    },
+    /// The records as JSON, one per line, newest first.
+    Export {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        filter: AuditFilter,
+    },
+}
+
+#[derive(Args, Debug)]
+struct AuditFilter {
+    /// How many records.
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// Only records about this case.
+    #[arg(long)]
+    case: Option<String>,
+    /// Only records of this principal ("kind:name", e.g. caseworker:anna).
+    #[arg(long)]
+    principal: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Print a new token.
+    Issue {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The principal's name (subject).
+        #[arg(long)]
+        sub: String,
+        /// caseworker, mail_room, station, service, auditor or admin.
+        #[arg(long, default_value = "caseworker")]
+        role: akte_core::access::PrincipalKind,
+        /// A site the principal works for (repeatable).
+        #[arg(long = "site")]
+        sites: Vec<String>,
+        /// A team (repeatable).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        /// A group that may see restricted cases (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// A service's scope (repeatable): cases:write, documents:read,
+        /// documents:upload, search.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// How long it is valid, e.g. 8h, 30d.
+        #[arg(long, default_value = "8h")]
+        ttl: humantime::Duration,
+    },
+}
+
+/// The local operator, for offline commands on the data directory.
+fn local(kind: akte_core::access::PrincipalKind, command: &str) -> akte_core::access::Caller {
+    let mut caller = akte_core::access::Caller::local_admin(command);
+    caller.principal.kind = kind;
+    caller
 }
 
 fn load_config(args: &ServerArgs, listen: Option<String>) -> anyhow::Result<Config> {
@@ -181,6 +255,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let tls = settings.tls.clone();
+            let auth = akte_core::auth::Authenticator::open(&settings.data_dir, &settings.auth)
+                .context("opening the token signing key")?;
+            let admin_token = auth
+                .local_key()
+                .write_admin_token(&settings.data_dir, &settings.auth)?;
             let store = Store::open(settings).context("opening the store")?;
             // Refused here, before serving, if another catalog uses the
             // object store in a way that does not allow this one.
@@ -190,9 +269,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("listening on {listen}"))?;
             // Tests and scripts read the bound address (e.g. with port 0) from here.
             println!("akte listening on {}", listener.local_addr()?);
-            akte_server::serve(store, listener, tls.as_ref(), shutdown_signal())
-                .await
-                .map_err(|e| anyhow::anyhow!(e))?;
+            println!("admin token in {}", admin_token.display());
+            akte_server::serve(
+                store,
+                listener,
+                tls.as_ref(),
+                std::sync::Arc::new(auth),
+                shutdown_signal(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
             Ok(())
         }
         Command::Reindex { server } => {
@@ -245,24 +331,83 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Audit { server, limit } => {
+        Command::Audit { command } => {
             init_logging("warn");
+            let (server, filter, json) = match command {
+                AuditCommand::Show { server, filter } => (server, filter, false),
+                AuditCommand::Export { server, filter } => (server, filter, true),
+            };
             let settings = load_config(&server, None)?.validate()?;
             let store = Store::open(settings)
                 .context("opening the store (is the server still running?)")?;
-            for r in store.access_log(limit).await? {
+            let auditor = local(akte_core::access::PrincipalKind::Auditor, "audit");
+            let records = store
+                .access_records(
+                    &auditor,
+                    akte_core::AccessFilter {
+                        case_number: filter.case,
+                        principal: filter.principal,
+                        limit: filter.limit,
+                        ..akte_core::AccessFilter::default()
+                    },
+                )
+                .await?;
+            for r in records {
+                if json {
+                    println!("{}", serde_json::to_string(&r)?);
+                    continue;
+                }
                 let at = std::time::UNIX_EPOCH
                     + std::time::Duration::from_millis(u64::try_from(r.at).unwrap_or(0));
+                let decision = match r.decision {
+                    Some(akte_types::AccessDecision::Denied) => "DENIED",
+                    _ => "",
+                };
                 println!(
-                    "{}  {:<20} {:<22} {:<15} {:<27} {}",
+                    "{}  {:<20} {:<6} {:<24} {:<22} {:<15} {:<27} {}{}",
                     humantime::format_rfc3339_millis(at),
                     format!("{:?}", r.action),
+                    decision,
+                    r.principal.as_deref().unwrap_or("-"),
                     r.peer,
                     r.case_number.as_deref().unwrap_or("-"),
                     r.document_id.as_deref().unwrap_or("-"),
-                    r.detail
+                    r.detail,
+                    r.reason
+                        .map(|(code, text)| format!(" reason={code}: {text}"))
+                        .unwrap_or_default()
                 );
             }
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Issue {
+                    server,
+                    sub,
+                    role,
+                    sites,
+                    teams,
+                    groups,
+                    scopes,
+                    ttl,
+                },
+        } => {
+            init_logging("warn");
+            let settings = load_config(&server, None)?.validate()?;
+            let key = akte_core::auth::LocalKey::open_or_create(&settings.data_dir)?;
+            let principal = akte_core::access::Principal {
+                kind: role,
+                name: sub,
+                sites,
+                teams,
+                groups,
+                scopes,
+            };
+            println!(
+                "{}",
+                key.issue(&principal, ttl.into(), &settings.auth.audience)?
+            );
             Ok(())
         }
         Command::Case { command, client } => {

@@ -17,7 +17,6 @@ use anyhow::Context;
 use clap::Args;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use tonic::transport::Channel;
 
 use crate::client::{channel, upload_stream, Server};
 
@@ -127,7 +126,7 @@ fn move_into(file: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 async fn send(
-    mut client: DocumentServiceClient<Channel>,
+    mut client: DocumentServiceClient<crate::client::Conn>,
     args: &ScanArgs,
     path: &Path,
     modified: SystemTime,

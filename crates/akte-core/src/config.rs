@@ -25,6 +25,8 @@ pub struct Config {
     pub gc: GcConfig,
     pub scrub: ScrubConfig,
     pub tls: TlsConfig,
+    pub access: crate::auth::AccessConfig,
+    pub auth: crate::auth::AuthConfig,
 }
 
 /// The integrity check beside the service.
@@ -224,6 +226,8 @@ impl Default for Config {
             gc: GcConfig::default(),
             scrub: ScrubConfig::default(),
             tls: TlsConfig::default(),
+            access: crate::auth::AccessConfig::default(),
+            auth: crate::auth::AuthConfig::default(),
         }
     }
 }
@@ -308,6 +312,9 @@ pub struct Settings {
     /// Time between scrubs beside the service; `None`: none.
     pub scrub_interval: Option<std::time::Duration>,
     pub scrub_bytes_per_sec: u64,
+    /// The access rules' file; `None`: the reference policies.
+    pub policy_file: Option<PathBuf>,
+    pub auth: crate::auth::AuthConfig,
 }
 
 fn invalid(key: &str, msg: impl std::fmt::Display) -> CoreError {
@@ -442,6 +449,9 @@ impl Config {
             } else {
                 self.scrub.max_bytes_per_sec
             },
+            policy_file: (!self.access.policy_file.as_os_str().is_empty())
+                .then(|| self.access.policy_file.clone()),
+            auth: self.auth.clone(),
         })
     }
 }

@@ -34,6 +34,13 @@ pub enum CoreError {
     ResourceExhausted(String),
     #[error("{0}")]
     FailedPrecondition(String),
+    /// Not allowed by the access rules (worded so as not to reveal whether
+    /// the thing exists).
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// No or bad credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("{0}")]
     Aborted(String),
     #[error("upload cancelled: {0}")]
@@ -95,6 +102,8 @@ impl CoreError {
             Self::Cancelled(_) => ErrorCode::Cancelled,
             Self::Aborted(_) => ErrorCode::Aborted,
             Self::FailedPrecondition(_) => ErrorCode::FailedPrecondition,
+            Self::PermissionDenied(_) => ErrorCode::PermissionDenied,
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::DataLoss(_) => ErrorCode::DataLoss,
             Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::Blob(e) => match e {

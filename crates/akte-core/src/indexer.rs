@@ -17,6 +17,7 @@ use akte_types::{Document, DocumentText, IndexState};
 use tempfile::NamedTempFile;
 
 use crate::content::{tool_failure, Content};
+use crate::store::Inner;
 use crate::{Result, Store};
 
 /// How often the indexer looks at the queue when nobody wakes it.
@@ -123,6 +124,11 @@ impl Store {
             )
         });
         self.blocking(move |inner| {
+            let mut docs = docs;
+            let _indexing = inner.index_lock.lock();
+            for d in &mut docs {
+                d.access = access_class(inner, &d.document_id)?;
+            }
             inner.index.upsert(&docs)?;
             inner.index.commit()?;
             inner.catalog.update_documents(&updates, false)?;
@@ -347,8 +353,65 @@ fn awaiting_text(doc: &Document, mut update: DocUpdate, why: &str) -> Processed 
     }
 }
 
+/// The access class a document is found under now: its case's, or its
+/// site's inbox's (also while it is being routed). Remembered as a class.
+fn access_class(inner: &Inner, document_id: &str) -> Result<String> {
+    let doc = match document_id.parse() {
+        Ok(id) => inner.catalog.get_document(id)?,
+        Err(_) => None,
+    };
+    let Some(doc) = doc else {
+        // Gone meanwhile: a class no rule grants.
+        return Ok(String::new());
+    };
+    let class = match doc
+        .case_id
+        .map(|id| inner.catalog.get_case(id))
+        .transpose()?
+    {
+        Some(Some(case)) => crate::access::case_class(&case.site, case.restricted_to.as_deref()),
+        _ => crate::access::inbox_class(&doc.site),
+    };
+    if !inner.classes.read().contains(&class) {
+        inner.catalog.add_access_class(&class)?;
+        inner.classes.write().insert(class.clone());
+    }
+    Ok(class)
+}
+
+/// Indexes a case's documents again under the case's current access class,
+/// visible to searches when it returns. The caller holds `index_lock`.
+pub(crate) fn reindex_case(inner: &Inner, case: &akte_types::Case) -> Result<()> {
+    let class = crate::access::case_class(&case.site, case.restricted_to.as_deref());
+    let mut after = None;
+    loop {
+        let page = inner
+            .catalog
+            .list_case_documents(case.case_id, after, 256)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = Some(last.document_id);
+        let mut docs = Vec::with_capacity(page.len());
+        for doc in &page {
+            let pages = inner
+                .catalog
+                .get_text(doc.document_id)?
+                .map(|t| t.pages)
+                .unwrap_or_default();
+            let mut d = index_doc(doc, &pages);
+            d.access = class.clone();
+            docs.push(d);
+        }
+        inner.index.upsert(&docs)?;
+    }
+    inner.index.commit()?;
+    Ok(())
+}
+
 pub(crate) fn index_doc(doc: &Document, pages: &[String]) -> IndexDoc {
     IndexDoc {
+        access: String::new(),
         document_id: doc.document_id.to_string(),
         case_number: doc.case_number_str().to_owned(),
         site: doc.site.clone(),

@@ -1,6 +1,8 @@
 //! The akte document store: cases, ingest of documents (content-addressed
 //! blobs plus catalog rows), verified retrieval and German full-text search.
 
+pub mod access;
+pub mod auth;
 pub mod config;
 mod content;
 mod error;
@@ -12,6 +14,8 @@ mod scrub;
 mod store;
 
 #[cfg(test)]
+mod access_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::{Config, Settings, TlsSettings};
@@ -19,6 +23,6 @@ pub use error::{CoreError, ErrorCode, Result};
 pub use gc::GcReport;
 pub use scrub::{Damaged, ScrubReport};
 pub use store::{
-    CaseView, DocumentPage, NewCase, SearchPage, SearchRequest, SearchResultHit, Store,
-    UploadHeader,
+    AccessFilter, CaseView, DocumentPage, NewCase, SearchPage, SearchRequest, SearchResultHit,
+    Store, UploadHeader,
 };

@@ -206,6 +206,7 @@ mod tests {
             team: None,
             parties: Vec::new(),
             created_at: now_millis(),
+            restricted_to: None,
         }
     }
 

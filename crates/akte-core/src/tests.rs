@@ -6,7 +6,16 @@ use futures::StreamExt;
 
 use crate::{Config, CoreError, ErrorCode, NewCase, SearchRequest, Store, UploadHeader};
 
-fn store(dir: &std::path::Path, tweak: impl FnOnce(&mut Config)) -> Store {
+/// The calls of these tests: an administrator, whom the reference rules let
+/// manage every site.
+pub(crate) fn admin() -> crate::access::Caller {
+    crate::access::Caller::new(
+        crate::access::Principal::new(crate::access::PrincipalKind::Admin, "test"),
+        "test",
+    )
+}
+
+pub(crate) fn store(dir: &std::path::Path, tweak: impl FnOnce(&mut Config)) -> Store {
     let mut config = Config {
         data_dir: dir.to_path_buf(),
         ..Config::default()
@@ -23,7 +32,7 @@ fn chunks(data: &[u8]) -> impl futures::Stream<Item = crate::Result<Bytes>> + Se
     futures::stream::iter(parts)
 }
 
-fn text_header(case: &str) -> UploadHeader {
+pub(crate) fn text_header(case: &str) -> UploadHeader {
     UploadHeader {
         case_number: case.into(),
         title: "Brief".into(),
@@ -34,11 +43,14 @@ fn text_header(case: &str) -> UploadHeader {
 }
 
 async fn new_case(s: &Store, number: &str) {
-    s.create_case(NewCase {
-        case_number: number.into(),
-        site: "Nord".into(),
-        ..NewCase::default()
-    })
+    s.create_case(
+        &admin(),
+        NewCase {
+            case_number: number.into(),
+            site: "Nord".into(),
+            ..NewCase::default()
+        },
+    )
     .await
     .unwrap();
 }
@@ -50,6 +62,7 @@ async fn upload_index_reindex_and_search() {
     new_case(&s, "12345BG0000001").await;
     let doc = s
         .upload(
+            &admin(),
             text_header("12345BG0000001"),
             chunks("Die Beschäftigten".as_bytes()),
         )
@@ -60,7 +73,7 @@ async fn upload_index_reindex_and_search() {
     assert_eq!(s.index_pending().await.unwrap(), 1);
     assert_eq!(s.queue_len().await.unwrap(), 0);
     assert_eq!(
-        s.get_document(&doc.document_id.to_string())
+        s.get_document(&admin(), &doc.document_id.to_string())
             .await
             .unwrap()
             .index_state,
@@ -71,14 +84,20 @@ async fn upload_index_reindex_and_search() {
         ..SearchRequest::default()
     };
     assert_eq!(
-        s.search(search("beschaeftigte")).await.unwrap().total_hits,
+        s.search(&admin(), search("beschaeftigte"))
+            .await
+            .unwrap()
+            .total_hits,
         1
     );
 
     // Rebuilding from the catalog gives the same answers.
     assert_eq!(s.reindex_all().await.unwrap(), 1);
     assert_eq!(
-        s.search(search("beschaeftigte")).await.unwrap().total_hits,
+        s.search(&admin(), search("beschaeftigte"))
+            .await
+            .unwrap()
+            .total_hits,
         1
     );
     assert_eq!(s.queue_len().await.unwrap(), 0);
@@ -94,7 +113,7 @@ async fn failed_stream_leaves_nothing() {
             Err(CoreError::Cancelled("gone".into()))
         }));
     let err = s
-        .upload(text_header("12345BG0000002"), broken)
+        .upload(&admin(), text_header("12345BG0000002"), broken)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Cancelled);
@@ -115,7 +134,11 @@ async fn garbage_collection_removes_only_unreferenced_blobs() {
     let s = store(dir.path(), |c| c.gc.grace_secs = 0);
     new_case(&s, "12345BG0000003").await;
     let kept = s
-        .upload(text_header("12345BG0000003"), chunks(b"Referenziert"))
+        .upload(
+            &admin(),
+            text_header("12345BG0000003"),
+            chunks(b"Referenziert"),
+        )
         .await
         .unwrap();
     // An orphan: a blob written without a catalog row, as after a crash.
@@ -203,9 +226,13 @@ async fn a_second_catalog_on_the_same_blobs_is_refused_and_sharing_stops_gc() {
     let a = node("a", Exclusive);
     a.claim_storage().await.unwrap();
     new_case(&a, "12345BG0000011").await;
-    a.upload(text_header("12345BG0000011"), chunks(b"Bescheid A"))
-        .await
-        .unwrap();
+    a.upload(
+        &admin(),
+        text_header("12345BG0000011"),
+        chunks(b"Bescheid A"),
+    )
+    .await
+    .unwrap();
 
     // A second catalog on the same directory: refused, nothing collected.
     let b = node("b", Exclusive);
@@ -227,7 +254,7 @@ async fn a_second_catalog_on_the_same_blobs_is_refused_and_sharing_stops_gc() {
     r.claim_storage().await.unwrap();
     new_case(&r, "12345BG0000012").await;
     let err = r
-        .upload(text_header("12345BG0000012"), chunks(b"Brief"))
+        .upload(&admin(), text_header("12345BG0000012"), chunks(b"Brief"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::FailedPrecondition);
@@ -241,9 +268,13 @@ async fn a_second_catalog_on_the_same_blobs_is_refused_and_sharing_stops_gc() {
     let b = node("b", Shared);
     b.claim_storage().await.unwrap();
     new_case(&b, "12345BG0000013").await;
-    b.upload(text_header("12345BG0000013"), chunks(b"Bescheid B"))
-        .await
-        .unwrap();
+    b.upload(
+        &admin(),
+        text_header("12345BG0000013"),
+        chunks(b"Bescheid B"),
+    )
+    .await
+    .unwrap();
     drop(a);
     // A back in exclusive mode (as by a config mistake) would delete B's
     // blob: refused.
@@ -278,9 +309,13 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
     let upload = |name: &'static str, text: &'static str| {
         let s = s.clone();
         async move {
-            s.upload(inbox_header("Nord", name), chunks(text.as_bytes()))
-                .await
-                .unwrap()
+            s.upload(
+                &admin(),
+                inbox_header("Nord", name),
+                chunks(text.as_bytes()),
+            )
+            .await
+            .unwrap()
         }
     };
     let clear = upload(
@@ -298,7 +333,7 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
     assert!(clear.case_id.is_none() && clear.site == "Nord");
     // Refused without case and site.
     let err = s
-        .upload(inbox_header("", "x.txt"), chunks(b"x"))
+        .upload(&admin(), inbox_header("", "x.txt"), chunks(b"x"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidArgument);
@@ -307,7 +342,7 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
     let get = |d: &akte_types::Document| {
         let s = s.clone();
         let id = d.document_id.to_string();
-        async move { s.get_document(&id).await.unwrap() }
+        async move { s.get_document(&admin(), &id).await.unwrap() }
     };
     let routed = get(&clear).await;
     assert_eq!(routed.case_number_str(), "12345BG0000001");
@@ -318,7 +353,11 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
         routed.history
     );
     assert_eq!(routed.index_state, IndexState::Indexed);
-    let inbox = s.list_inbox("Nord", 10, "").await.unwrap().documents;
+    let inbox = s
+        .list_inbox(&admin(), "Nord", 10, "")
+        .await
+        .unwrap()
+        .documents;
     let notes: Vec<(akte_types::DocumentId, String)> = inbox
         .iter()
         .map(|d| (d.document_id, d.routing_note.clone().unwrap_or_default()))
@@ -334,22 +373,28 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
     // The routed document is searchable under its case (indexed again).
     s.index_pending().await.unwrap();
     let hits = s
-        .search(SearchRequest {
-            query: "Weiterbewilligung".into(),
-            case_number: Some("12345BG0000001".into()),
-            ..SearchRequest::default()
-        })
+        .search(
+            &admin(),
+            SearchRequest {
+                query: "Weiterbewilligung".into(),
+                case_number: Some("12345BG0000001".into()),
+                ..SearchRequest::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(hits.total_hits, 1);
     assert_eq!(hits.hits[0].pages, [1]);
     // Inbox documents are found with the site filter.
     let hits = s
-        .search(SearchRequest {
-            query: "Unterlagen".into(),
-            site: Some("Nord".into()),
-            ..SearchRequest::default()
-        })
+        .search(
+            &admin(),
+            SearchRequest {
+                query: "Unterlagen".into(),
+                site: Some("Nord".into()),
+                ..SearchRequest::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(hits.total_hits, 1);
@@ -357,6 +402,7 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
     // A person files one; it leaves the inbox, the case counts it.
     let assigned = s
         .assign_document(
+            &admin(),
             &several.document_id.to_string(),
             "12345bg0000002",
             "geprüft",
@@ -365,11 +411,15 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
         .unwrap();
     assert_eq!(assigned.assigned_by(), Some(AssignedBy::Manual));
     assert_eq!(
-        s.list_inbox("Nord", 10, "").await.unwrap().documents.len(),
+        s.list_inbox(&admin(), "Nord", 10, "")
+            .await
+            .unwrap()
+            .documents
+            .len(),
         2
     );
     assert_eq!(
-        s.get_case_by_number("12345BG0000002")
+        s.get_case_by_number(&admin(), "12345BG0000002")
             .await
             .unwrap()
             .document_count,
@@ -377,7 +427,12 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
     );
     // And moves it on: history kept.
     let moved = s
-        .assign_document(&several.document_id.to_string(), "12345BG0000001", "")
+        .assign_document(
+            &admin(),
+            &several.document_id.to_string(),
+            "12345BG0000001",
+            "",
+        )
         .await
         .unwrap();
     assert_eq!(moved.history.len(), 2);
@@ -390,23 +445,35 @@ async fn caseless_uploads_are_routed_by_their_text_or_wait_in_the_inbox() {
         (
             "01ARZ3NDEKTSV4RRFFQ69G5FAV",
             "12345BG0000001",
-            ErrorCode::NotFound,
+            // Answered like a denial: callers cannot probe for what exists.
+            ErrorCode::PermissionDenied,
         ),
     ] {
         assert_eq!(
-            s.assign_document(id, case, "").await.unwrap_err().code(),
+            s.assign_document(&admin(), id, case, "")
+                .await
+                .unwrap_err()
+                .code(),
             code
         );
     }
     assert_eq!(
-        s.assign_document(&none.document_id.to_string(), "99999BG0000009", "")
+        s.assign_document(
+            &admin(),
+            &none.document_id.to_string(),
+            "99999BG0000009",
+            ""
+        )
+        .await
+        .unwrap_err()
+        .code(),
+        ErrorCode::PermissionDenied
+    );
+    assert_eq!(
+        s.list_inbox(&admin(), " ", 10, "")
             .await
             .unwrap_err()
             .code(),
-        ErrorCode::NotFound
-    );
-    assert_eq!(
-        s.list_inbox(" ", 10, "").await.unwrap_err().code(),
         ErrorCode::InvalidArgument
     );
 }
@@ -426,7 +493,7 @@ async fn a_station_sending_the_same_scan_again_gets_the_first_document() {
         ..inbox_header("Nord", "scan.txt")
     };
     let first = s
-        .upload(scan(None), chunks(b"Brief vom Amt"))
+        .upload(&admin(), scan(None), chunks(b"Brief vom Amt"))
         .await
         .unwrap();
     let note = first.transfer_note.clone().unwrap();
@@ -434,12 +501,16 @@ async fn a_station_sending_the_same_scan_again_gets_the_first_document() {
     assert_eq!(note.operator, "Schmidt");
     // Again, without and with the hash announced: the same document.
     let again = s
-        .upload(scan(None), chunks(b"Brief vom Amt"))
+        .upload(&admin(), scan(None), chunks(b"Brief vom Amt"))
         .await
         .unwrap();
     assert_eq!(again.document_id, first.document_id);
     let announced = s
-        .upload(scan(Some(first.sha256.to_hex())), futures::stream::empty())
+        .upload(
+            &admin(),
+            scan(Some(first.sha256.to_hex())),
+            futures::stream::empty(),
+        )
         .await
         .unwrap();
     assert_eq!(announced.document_id, first.document_id);
@@ -450,7 +521,10 @@ async fn a_station_sending_the_same_scan_again_gets_the_first_document() {
         n.station_id = " ".into();
     }
     assert_eq!(
-        s.upload(h, chunks(b"x")).await.unwrap_err().code(),
+        s.upload(&admin(), h, chunks(b"x"))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::InvalidArgument
     );
 }
@@ -467,6 +541,7 @@ async fn recognised_text_is_kept_so_a_rebuild_does_not_recognise_again() {
     );
     let doc = s
         .upload(
+            &admin(),
             UploadHeader {
                 site: "Nord".into(),
                 media_type: "image/png".into(),
@@ -481,13 +556,13 @@ async fn recognised_text_is_kept_so_a_rebuild_does_not_recognise_again() {
     s.index_pending().await.unwrap();
     let id = doc.document_id.to_string();
     assert_eq!(
-        s.get_document(&id).await.unwrap().index_state,
+        s.get_document(&admin(), &id).await.unwrap().index_state,
         IndexState::Ocr
     );
     assert_eq!(s.ocr_queue_len().await.unwrap(), 1);
     assert_eq!(s.ocr_pending().await.unwrap(), 1);
     s.index_pending().await.unwrap();
-    let d = s.get_document(&id).await.unwrap();
+    let d = s.get_document(&admin(), &id).await.unwrap();
     assert_eq!(d.index_state, IndexState::Indexed);
     assert_eq!(d.case_number_str(), "12345BG0000005");
     assert_eq!(d.page_count, 1);
@@ -497,11 +572,11 @@ async fn recognised_text_is_kept_so_a_rebuild_does_not_recognise_again() {
         ..SearchRequest::default()
     };
     s.index_pending().await.unwrap();
-    assert_eq!(s.search(find()).await.unwrap().total_hits, 1);
+    assert_eq!(s.search(&admin(), find()).await.unwrap().total_hits, 1);
     // A rebuild takes the stored text: nothing goes to OCR again.
     s.reindex_all().await.unwrap();
     assert_eq!(s.ocr_queue_len().await.unwrap(), 0);
-    let hits = s.search(find()).await.unwrap();
+    let hits = s.search(&admin(), find()).await.unwrap();
     assert_eq!(hits.total_hits, 1);
     assert_eq!(hits.hits[0].pages, [1]);
 }
@@ -550,7 +625,7 @@ async fn uploads_under_storage_faults_fail_retryably_and_leave_nothing() {
         // A failing put (single put for small, multipart for spilled uploads).
         faults.fail_puts(1);
         let err = s
-            .upload(text_header("12345BG0000006"), chunks(content))
+            .upload(&admin(), text_header("12345BG0000006"), chunks(content))
             .await
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::Unavailable, "{err}");
@@ -567,7 +642,7 @@ async fn uploads_under_storage_faults_fail_retryably_and_leave_nothing() {
     // points at it, garbage collection removes it, a retry stores it whole.
     faults.tear_puts(1);
     let err = s
-        .upload(text_header("12345BG0000006"), chunks(&small))
+        .upload(&admin(), text_header("12345BG0000006"), chunks(&small))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Unavailable);
@@ -575,18 +650,22 @@ async fn uploads_under_storage_faults_fail_retryably_and_leave_nothing() {
     let listed: Vec<_> = s.blobs().list().collect().await;
     assert_eq!(listed.len(), 1, "the torn half");
     let retried = s
-        .upload(text_header("12345BG0000006"), chunks(&small))
+        .upload(&admin(), text_header("12345BG0000006"), chunks(&small))
         .await
         .unwrap();
     let (_, stream) = s
-        .download(&retried.document_id.to_string(), None, None)
+        .download(&admin(), &retried.document_id.to_string(), None, None)
         .await
         .unwrap();
     let back: Vec<Bytes> = stream.map(|c| c.unwrap()).collect().await;
     assert_eq!(back.concat(), small);
     faults.tear_puts(1);
     assert!(s
-        .upload(text_header("12345BG0000006"), chunks(b"Noch ein Brief"))
+        .upload(
+            &admin(),
+            text_header("12345BG0000006"),
+            chunks(b"Noch ein Brief")
+        )
         .await
         .is_err());
     assert_eq!(s.collect_garbage().await.unwrap().blobs_deleted, 1);
@@ -598,12 +677,16 @@ async fn reads_under_faults_fail_with_unavailable_or_data_loss() {
     let (s, faults) = faulty_store(dir.path(), |_| {});
     new_case(&s, "12345BG0000007").await;
     let doc = s
-        .upload(text_header("12345BG0000007"), chunks(b"Bescheid vom Amt"))
+        .upload(
+            &admin(),
+            text_header("12345BG0000007"),
+            chunks(b"Bescheid vom Amt"),
+        )
         .await
         .unwrap();
     let id = doc.document_id.to_string();
     let read = |s: Store, id: String| async move {
-        let (_, stream) = s.download(&id, None, None).await?;
+        let (_, stream) = s.download(&admin(), &id, None, None).await?;
         let parts: Vec<crate::Result<Bytes>> = stream.collect().await;
         parts.into_iter().collect::<crate::Result<Vec<Bytes>>>()
     };
@@ -634,7 +717,7 @@ async fn uploads_beyond_capacity_are_refused_at_once() {
     let (tx, rx) = futures::channel::mpsc::unbounded::<crate::Result<Bytes>>();
     let first = tokio::spawn({
         let s = s.clone();
-        async move { s.upload(text_header("12345BG0000008"), rx).await }
+        async move { s.upload(&admin(), text_header("12345BG0000008"), rx).await }
     });
     tx.unbounded_send(Ok(Bytes::from_static(b"Teil eins ")))
         .unwrap();
@@ -643,7 +726,11 @@ async fn uploads_beyond_capacity_are_refused_at_once() {
     })
     .await;
     let err = s
-        .upload(text_header("12345BG0000008"), chunks(b"zweiter Brief"))
+        .upload(
+            &admin(),
+            text_header("12345BG0000008"),
+            chunks(b"zweiter Brief"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::ResourceExhausted);
@@ -651,9 +738,13 @@ async fn uploads_beyond_capacity_are_refused_at_once() {
     drop(tx);
     first.await.unwrap().unwrap();
     // Capacity is back.
-    s.upload(text_header("12345BG0000008"), chunks(b"zweiter Brief"))
-        .await
-        .unwrap();
+    s.upload(
+        &admin(),
+        text_header("12345BG0000008"),
+        chunks(b"zweiter Brief"),
+    )
+    .await
+    .unwrap();
 }
 
 /// Waits until `cond` holds, failing after 30 s.
@@ -678,8 +769,12 @@ async fn an_upload_holds_its_slot_until_its_commit_is_done() {
     let upload = tokio::spawn({
         let s = s.clone();
         async move {
-            s.upload(text_header("12345BG0000014"), chunks(b"langsamer Brief"))
-                .await
+            s.upload(
+                &admin(),
+                text_header("12345BG0000014"),
+                chunks(b"langsamer Brief"),
+            )
+            .await
         }
     });
     let in_commit = || {
@@ -692,7 +787,11 @@ async fn an_upload_holds_its_slot_until_its_commit_is_done() {
     // The client goes away; the commit goes on and keeps the slot.
     upload.abort();
     let err = s
-        .upload(text_header("12345BG0000014"), chunks(b"zweiter Brief"))
+        .upload(
+            &admin(),
+            text_header("12345BG0000014"),
+            chunks(b"zweiter Brief"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::ResourceExhausted);
@@ -703,9 +802,13 @@ async fn an_upload_holds_its_slot_until_its_commit_is_done() {
     // It finished durably: the document is there.
     assert_eq!(s.catalog().document_count().unwrap(), 1);
     faults.set_latency(Duration::ZERO);
-    s.upload(text_header("12345BG0000014"), chunks(b"zweiter Brief"))
-        .await
-        .unwrap();
+    s.upload(
+        &admin(),
+        text_header("12345BG0000014"),
+        chunks(b"zweiter Brief"),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -714,7 +817,11 @@ async fn reads_beyond_capacity_are_refused_at_once() {
     let s = store(dir.path(), |c| c.limits.max_concurrent_reads = 1);
     new_case(&s, "12345BG0000009").await;
     let doc = s
-        .upload(text_header("12345BG0000009"), chunks(b"Kontoauszug Mai"))
+        .upload(
+            &admin(),
+            text_header("12345BG0000009"),
+            chunks(b"Kontoauszug Mai"),
+        )
         .await
         .unwrap();
     let id = doc.document_id.to_string();
@@ -723,33 +830,38 @@ async fn reads_beyond_capacity_are_refused_at_once() {
         assert!(e.to_string().contains("busy"), "{e}");
     };
     // A download stream not read to its end holds its slot.
-    let (_, stream) = s.download(&id, None, None).await.unwrap();
-    busy(s.download(&id, None, None).await.err().unwrap());
+    let (_, stream) = s.download(&admin(), &id, None, None).await.unwrap();
+    busy(s.download(&admin(), &id, None, None).await.err().unwrap());
     busy(
-        s.search(SearchRequest {
-            query: "Kontoauszug".into(),
-            ..SearchRequest::default()
-        })
+        s.search(
+            &admin(),
+            SearchRequest {
+                query: "Kontoauszug".into(),
+                ..SearchRequest::default()
+            },
+        )
         .await
         .unwrap_err(),
     );
     busy(
-        s.list_case_documents(None, Some("12345BG0000009"), 10, "")
+        s.list_case_documents(&admin(), None, Some("12345BG0000009"), 10, "")
             .await
             .unwrap_err(),
     );
-    busy(s.list_cases("", 10, "").await.unwrap_err());
-    busy(s.list_inbox("Nord", 10, "").await.unwrap_err());
+    busy(s.list_cases(&admin(), "", 10, "").await.unwrap_err());
+    busy(s.list_inbox(&admin(), "Nord", 10, "").await.unwrap_err());
     // Point reads are not limited.
-    s.get_document(&id).await.unwrap();
-    s.get_case_by_number("12345BG0000009").await.unwrap();
+    s.get_document(&admin(), &id).await.unwrap();
+    s.get_case_by_number(&admin(), "12345BG0000009")
+        .await
+        .unwrap();
     drop(stream);
     // Capacity is back.
-    let (_, stream) = s.download(&id, None, None).await.unwrap();
+    let (_, stream) = s.download(&admin(), &id, None, None).await.unwrap();
     let bytes: Vec<Bytes> = futures::TryStreamExt::try_collect(stream).await.unwrap();
     assert_eq!(bytes.concat(), b"Kontoauszug Mai");
     assert_eq!(
-        s.list_case_documents(None, Some("12345BG0000009"), 10, "")
+        s.list_case_documents(&admin(), None, Some("12345BG0000009"), 10, "")
             .await
             .unwrap()
             .documents
@@ -794,7 +906,7 @@ async fn uploads_that_would_eat_into_the_disk_reserve_are_refused_before_writing
     // Below the reserve already: refused at once.
     free.store(9_000_000, Ordering::SeqCst);
     refused(
-        s.upload(text_header("12345BG0000031"), chunks(b"Brief"))
+        s.upload(&admin(), text_header("12345BG0000031"), chunks(b"Brief"))
             .await
             .unwrap_err(),
     );
@@ -802,7 +914,7 @@ async fn uploads_that_would_eat_into_the_disk_reserve_are_refused_before_writing
     free.store(10_500_000, Ordering::SeqCst);
     let content = vec![b'a'; 600_000];
     refused(
-        s.upload(text_header("12345BG0000031"), chunks(&content))
+        s.upload(&admin(), text_header("12345BG0000031"), chunks(&content))
             .await
             .unwrap_err(),
     );
@@ -810,11 +922,11 @@ async fn uploads_that_would_eat_into_the_disk_reserve_are_refused_before_writing
     let listed: Vec<_> = s.blobs().list().collect().await;
     assert!(listed.is_empty());
     // A small one still fits; space returns and the large one is stored.
-    s.upload(text_header("12345BG0000031"), chunks(b"Kurz"))
+    s.upload(&admin(), text_header("12345BG0000031"), chunks(b"Kurz"))
         .await
         .unwrap();
     free.store(u64::MAX, Ordering::SeqCst);
-    s.upload(text_header("12345BG0000031"), chunks(&content))
+    s.upload(&admin(), text_header("12345BG0000031"), chunks(&content))
         .await
         .unwrap();
 }
@@ -839,7 +951,7 @@ async fn a_large_upload_stops_while_received_when_it_reaches_the_disk_reserve() 
         p.fetch_add(1, Ordering::SeqCst);
     });
     let err = s
-        .upload(text_header("12345BG0000032"), stream)
+        .upload(&admin(), text_header("12345BG0000032"), stream)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::ResourceExhausted, "{err}");
@@ -858,14 +970,22 @@ async fn scrub_reports_missing_corrupt_and_unreferenced_blobs_and_changes_nothin
     let mut docs = Vec::new();
     for text in ["Bescheid eins", "Bescheid zwei", "Bescheid drei"] {
         docs.push(
-            s.upload(text_header("12345BG0000021"), chunks(text.as_bytes()))
-                .await
-                .unwrap(),
+            s.upload(
+                &admin(),
+                text_header("12345BG0000021"),
+                chunks(text.as_bytes()),
+            )
+            .await
+            .unwrap(),
         );
     }
     // The same content twice: one blob, two documents.
     let twin = s
-        .upload(text_header("12345BG0000021"), chunks(b"Bescheid drei"))
+        .upload(
+            &admin(),
+            text_header("12345BG0000021"),
+            chunks(b"Bescheid drei"),
+        )
         .await
         .unwrap();
     let clean = s.scrub(None).await.unwrap();

@@ -31,6 +31,9 @@ pub enum IndexError {
     Open(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("search index: {0}")]
     Io(#[from] std::io::Error),
+    /// The index on disk was built by a version with other fields.
+    #[error("the search index was built with other fields: rebuild it")]
+    SchemaChanged,
 }
 
 /// Errors Tantivy raises only when it runs a query (e.g. `field:*` for a
@@ -51,6 +54,9 @@ pub struct IndexDoc {
     pub document_id: String,
     pub case_number: String,
     pub site: String,
+    /// Who may find it: the access class of its case or inbox (see
+    /// `akte_core::access`); searches name the classes they may see.
+    pub access: String,
     pub document_type: String,
     pub received_at: UnixMillis,
     pub title: String,
@@ -64,6 +70,8 @@ pub struct SearchQuery {
     pub text: String,
     pub case_number: Option<String>,
     pub site: Option<String>,
+    /// Only documents of these access classes; `None`: no such filter.
+    pub access: Option<Vec<String>>,
     pub document_type: Option<String>,
     pub received_from: Option<UnixMillis>,
     pub received_to: Option<UnixMillis>,
@@ -90,6 +98,7 @@ struct Fields {
     document_id: Field,
     case_number: Field,
     site: Field,
+    access: Field,
     document_type: Field,
     received_at: Field,
     title: Field,
@@ -110,6 +119,7 @@ fn schema() -> (Schema, Fields) {
         document_id: b.add_text_field("document_id", STRING | STORED),
         case_number: b.add_text_field("case_number", STRING | STORED),
         site: b.add_text_field("site", STRING),
+        access: b.add_text_field("access", STRING),
         document_type: b.add_text_field("document_type", STRING),
         received_at: b.add_i64_field("received_at", INDEXED | FAST),
         title: b.add_text_field("title", text.clone()),
@@ -142,7 +152,10 @@ impl SearchIndex {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
         let directory = tantivy::directory::MmapDirectory::open(dir)?;
-        let index = Index::open_or_create(directory, schema)?;
+        let index = Index::open_or_create(directory, schema).map_err(|e| match e {
+            tantivy::TantivyError::SchemaError(_) => IndexError::SchemaChanged,
+            e => IndexError::Tantivy(e),
+        })?;
         Self::with_index(index, fields)
     }
 
@@ -185,6 +198,7 @@ impl SearchIndex {
                 f.document_id => d.document_id.as_str(),
                 f.case_number => d.case_number.as_str(),
                 f.site => d.site.as_str(),
+                f.access => d.access.as_str(),
                 f.document_type => d.document_type.as_str(),
                 f.received_at => d.received_at,
                 f.title => d.title.as_str(),
@@ -306,6 +320,25 @@ impl SearchIndex {
             return Err(IndexError::BadQuery(
                 "the query is empty and no filter is set".into(),
             ));
+        }
+        // Who may see what is not a filter of the caller's choosing.
+        if let Some(classes) = &q.access {
+            let any: Vec<(Occur, Box<dyn Query>)> = classes
+                .iter()
+                .map(|c| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(f.access, c),
+                        IndexRecordOption::Basic,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect();
+            // No class at all matches nothing (an empty disjunction would
+            // match everything).
+            if any.is_empty() {
+                return Ok(SearchResults::default());
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         if text_query.is_none() {
             clauses.push((Occur::Must, Box::new(AllQuery)));

@@ -5,6 +5,7 @@ fn doc(id: &str, case: &str, site: &str, received_at: i64, body: &str) -> IndexD
         document_id: id.into(),
         case_number: case.into(),
         site: site.into(),
+        access: format!("class-{site}"),
         document_type: "Antrag".into(),
         received_at,
         title: format!("Dokument {id}"),
@@ -242,4 +243,33 @@ fn fuzz_found_queries_are_errors_or_results_not_panics() {
         }
         let _ = index.page_matcher(&q);
     }
+}
+
+#[test]
+fn the_access_filter_limits_hits_and_their_count() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[
+            doc("a1", "12345BG0000001", "Nord", 1, "Mietvertrag Nord"),
+            doc("a2", "12345BG0000002", "Nord", 2, "Mietvertrag Nord"),
+            doc("b1", "12345BG0000003", "Süd", 3, "Mietvertrag Süd"),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+    let with = |classes: Option<Vec<&str>>| {
+        let q = SearchQuery {
+            access: classes.map(|c| c.into_iter().map(str::to_owned).collect()),
+            ..query("Mietvertrag")
+        };
+        index.search(&q).unwrap()
+    };
+    assert_eq!(with(None).total, 3);
+    let nord = with(Some(vec!["class-Nord"]));
+    assert_eq!((nord.total, ids(&nord)), (2, vec!["a1", "a2"]));
+    let both = with(Some(vec!["class-Nord", "class-Süd"]));
+    assert_eq!(both.total, 3);
+    let none = with(Some(vec![]));
+    assert_eq!((none.total, none.hits.len()), (0, 0));
+    let unknown = with(Some(vec!["class-West"]));
+    assert_eq!(unknown.total, 0);
 }

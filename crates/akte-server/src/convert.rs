@@ -60,6 +60,30 @@ pub fn case(view: CaseView) -> pb::Case {
         parties: c.parties,
         created_at: Some(timestamp(c.created_at)),
         document_count: view.document_count,
+        restricted_to: c.restricted_to.unwrap_or_default(),
+    }
+}
+
+pub fn access_record(r: akte_types::AccessRecord) -> pb::AccessRecord {
+    pb::AccessRecord {
+        at: Some(timestamp(r.at)),
+        action: serde_plain(&r.action),
+        principal: r.principal.unwrap_or_default(),
+        peer: r.peer,
+        case_number: r.case_number.unwrap_or_default(),
+        document_id: r.document_id.unwrap_or_default(),
+        detail: r.detail,
+        decision: r.decision.map(|d| serde_plain(&d)).unwrap_or_default(),
+        policies: r.policies,
+        reason: r.reason.map(|(code, text)| pb::AccessReason { code, text }),
+    }
+}
+
+/// A unit enum variant by its serialised (snake_case) name.
+fn serde_plain<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The gRPC face of akte: the `akte.v1` services over [`akte_core::Store`],
 //! plus health checking and server reflection.
 
+pub mod auth;
 mod convert;
 mod deadline;
 mod reset;
@@ -10,25 +11,32 @@ pub mod tls;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use akte_core::auth::Authenticator;
 use akte_core::Store;
+use akte_proto::v1::audit_service_server::AuditServiceServer;
 use akte_proto::v1::case_service_server::CaseServiceServer;
 use akte_proto::v1::document_service_server::DocumentServiceServer;
 use akte_proto::v1::search_service_server::SearchServiceServer;
 use tokio::net::TcpListener;
 
 pub use convert::status_from;
-pub use services::{CaseApi, DocumentApi, SearchApi};
+pub use services::{AuditApi, CaseApi, DocumentApi, SearchApi};
 
 /// Largest gRPC message accepted (an upload chunk is at most 4 MiB of content).
 pub const MAX_MESSAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// Serves the API on `listener` until `shutdown` completes, with the indexer,
 /// the text recognition workers and garbage collection running beside it.
-/// With `tls`, connections are accepted over TLS only (see [`tls`]).
+/// With `tls`, connections are accepted over TLS only (see [`tls`]). Every
+/// call but health checking and reflection must authenticate with `auth`
+/// (see [`auth`]).
 pub async fn serve(
     store: Store,
     listener: TcpListener,
     tls: Option<&akte_core::TlsSettings>,
+    auth: Arc<Authenticator>,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     // The certificate is read before anything else starts: a bad file is an
@@ -38,6 +46,7 @@ pub async fn serve(
     let ocr_workers = store.spawn_ocr_workers();
     let gc = store.spawn_gc();
     let scrub = store.spawn_scrub();
+    let key_refresh = auth.spawn_key_refresh();
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -48,6 +57,9 @@ pub async fn serve(
         .await;
     health_reporter
         .set_serving::<SearchServiceServer<SearchApi>>()
+        .await;
+    health_reporter
+        .set_serving::<AuditServiceServer<AuditApi>>()
         .await;
     let described = || {
         tonic_reflection::server::Builder::configure()
@@ -65,6 +77,7 @@ pub async fn serve(
     let router = tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .layer(tower::util::MapRequestLayer::new(reset::watch_body))
+        .layer(auth::AuthLayer::new(auth))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_alpha)
@@ -77,7 +90,8 @@ pub async fn serve(
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
-        .add_service(SearchServiceServer::new(SearchApi::new(store.clone())));
+        .add_service(SearchServiceServer::new(SearchApi::new(store.clone())))
+        .add_service(AuditServiceServer::new(AuditApi::new(store.clone())));
     let result = match &tls {
         Some(tls) => {
             router
@@ -99,7 +113,7 @@ pub async fn serve(
     for w in ocr_workers {
         w.abort();
     }
-    for task in [gc, scrub].into_iter().flatten() {
+    for task in [gc, scrub, key_refresh].into_iter().flatten() {
         task.abort();
     }
     if let Err(e) = store.catalog().flush() {

@@ -2,10 +2,10 @@
 
 use std::pin::Pin;
 
-use akte_core::{CoreError, NewCase, SearchRequest, Store, UploadHeader};
+use akte_core::access::{Caller, Reason};
+use akte_core::{AccessFilter, CoreError, NewCase, SearchRequest, Store, UploadHeader};
 use akte_proto::upload;
 use akte_proto::v1 as pb;
-use akte_types::{AccessAction, AccessRecord};
 use futures::stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
@@ -13,31 +13,19 @@ use crate::convert::{self, millis, status_from};
 use crate::deadline;
 use crate::reset::BodyBroken;
 
-fn remote(req: &Request<impl Sized>) -> String {
-    req.remote_addr().map(|a| a.to_string()).unwrap_or_default()
-}
-
-/// Logs a read of social data; the read is refused if that fails.
-async fn log_read(
-    store: &Store,
-    action: AccessAction,
-    peer: String,
-    case_number: Option<String>,
-    document_id: Option<String>,
-    detail: String,
-) -> Result<(), Status> {
-    store
-        .log_access(AccessRecord {
-            at: 0,
-            action,
-            principal: None,
-            peer,
-            case_number,
-            document_id,
-            detail,
-        })
-        .await
-        .map_err(status_from)
+/// The authenticated caller of a request (see [`crate::auth`]), with the
+/// reason it states.
+fn caller<T>(req: &Request<T>, reason: Option<&pb::AccessReason>) -> Result<Caller, Status> {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| Status::unauthenticated("credentials required"))?;
+    let reason = match reason {
+        Some(r) => Reason::parse(&r.code, &r.text).map_err(status_from)?,
+        None => None,
+    };
+    Ok(caller.with_reason(reason))
 }
 
 #[derive(Clone, Debug)]
@@ -57,16 +45,21 @@ impl pb::case_service_server::CaseService for CaseApi {
         &self,
         request: Request<pb::CreateCaseRequest>,
     ) -> Result<Response<pb::Case>, Status> {
+        let caller = caller(&request, None)?;
         let r = request.into_inner();
         let view = self
             .store
-            .create_case(NewCase {
-                case_number: r.case_number,
-                title: r.title,
-                site: r.site,
-                team: r.team,
-                parties: r.parties,
-            })
+            .create_case(
+                &caller,
+                NewCase {
+                    case_number: r.case_number,
+                    title: r.title,
+                    site: r.site,
+                    team: r.team,
+                    parties: r.parties,
+                    restricted_to: r.restricted_to,
+                },
+            )
             .await
             .map_err(status_from)?;
         Ok(Response::new(convert::case(view)))
@@ -76,27 +69,19 @@ impl pb::case_service_server::CaseService for CaseApi {
         &self,
         request: Request<pb::GetCaseRequest>,
     ) -> Result<Response<pb::Case>, Status> {
-        let peer = remote(&request);
+        let caller = caller(&request, request.get_ref().reason.as_ref())?;
         let view = match request.into_inner().key {
-            Some(pb::get_case_request::Key::CaseId(id)) => self.store.get_case_by_id(&id).await,
+            Some(pb::get_case_request::Key::CaseId(id)) => {
+                self.store.get_case_by_id(&caller, &id).await
+            }
             Some(pb::get_case_request::Key::CaseNumber(n)) => {
-                self.store.get_case_by_number(&n).await
+                self.store.get_case_by_number(&caller, &n).await
             }
             None => Err(CoreError::InvalidArgument(
                 "case_id or case_number is required".into(),
             )),
         }
         .map_err(status_from)?;
-        let number = view.case.case_number.to_string();
-        log_read(
-            &self.store,
-            AccessAction::GetCase,
-            peer,
-            Some(number),
-            None,
-            String::new(),
-        )
-        .await?;
         Ok(Response::new(convert::case(view)))
     }
 
@@ -104,16 +89,31 @@ impl pb::case_service_server::CaseService for CaseApi {
         &self,
         request: Request<pb::ListCasesRequest>,
     ) -> Result<Response<pb::ListCasesResponse>, Status> {
+        let caller = caller(&request, request.get_ref().reason.as_ref())?;
         let r = request.into_inner();
         let (cases, next_page_token) = self
             .store
-            .list_cases(&r.site, r.page_size as usize, &r.page_token)
+            .list_cases(&caller, &r.site, r.page_size as usize, &r.page_token)
             .await
             .map_err(status_from)?;
         Ok(Response::new(pb::ListCasesResponse {
             cases: cases.into_iter().map(convert::case).collect(),
             next_page_token,
         }))
+    }
+
+    async fn restrict_case(
+        &self,
+        request: Request<pb::RestrictCaseRequest>,
+    ) -> Result<Response<pb::Case>, Status> {
+        let caller = caller(&request, None)?;
+        let r = request.into_inner();
+        let view = self
+            .store
+            .restrict_case(&caller, &r.case_number, Some(r.restricted_to))
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(convert::case(view)))
     }
 }
 
@@ -137,7 +137,8 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         &self,
         request: Request<Streaming<pb::UploadDocumentRequest>>,
     ) -> Result<Response<pb::Document>, Status> {
-        let peer = remote(&request);
+        let caller = caller(&request, None)?;
+        let peer = caller.peer.clone();
         let broken = request
             .extensions()
             .get::<BodyBroken>()
@@ -186,6 +187,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         let doc = self
             .store
             .upload(
+                &caller,
                 UploadHeader {
                     case_number: header.case_number,
                     site: header.site,
@@ -214,30 +216,14 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         &self,
         request: Request<pb::DownloadDocumentRequest>,
     ) -> Result<Response<DownloadStream>, Status> {
-        let peer = remote(&request);
+        let caller = caller(&request, request.get_ref().reason.as_ref())?;
         let deadline = deadline::of(request.metadata());
         let r = request.into_inner();
         let (doc, bytes) = self
             .store
-            .download(&r.document_id, r.offset, r.length)
+            .download(&caller, &r.document_id, r.offset, r.length)
             .await
             .map_err(status_from)?;
-        log_read(
-            &self.store,
-            AccessAction::DownloadDocument,
-            peer,
-            doc.case_number.as_ref().map(ToString::to_string),
-            Some(doc.document_id.to_string()),
-            match (r.offset, r.length) {
-                (None, None) => String::new(),
-                (o, l) => format!(
-                    "range offset={} length={}",
-                    o.unwrap_or(0),
-                    l.map_or("end".into(), |l| l.to_string())
-                ),
-            },
-        )
-        .await?;
         let first = pb::DownloadDocumentResponse {
             payload: Some(pb::download_document_response::Payload::Document(
                 convert::document(doc),
@@ -258,21 +244,12 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         &self,
         request: Request<pb::GetDocumentRequest>,
     ) -> Result<Response<pb::Document>, Status> {
-        let peer = remote(&request);
+        let caller = caller(&request, request.get_ref().reason.as_ref())?;
         let doc = self
             .store
-            .get_document(&request.into_inner().document_id)
+            .get_document(&caller, &request.into_inner().document_id)
             .await
             .map_err(status_from)?;
-        log_read(
-            &self.store,
-            AccessAction::GetDocument,
-            peer,
-            doc.case_number.as_ref().map(ToString::to_string),
-            Some(doc.document_id.to_string()),
-            String::new(),
-        )
-        .await?;
         Ok(Response::new(convert::document(doc)))
     }
 
@@ -280,7 +257,7 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         &self,
         request: Request<pb::ListCaseDocumentsRequest>,
     ) -> Result<Response<pb::ListCaseDocumentsResponse>, Status> {
-        let peer = remote(&request);
+        let caller = caller(&request, request.get_ref().reason.as_ref())?;
         let r = request.into_inner();
         let (id, number) = match &r.case_key {
             Some(pb::list_case_documents_request::CaseKey::CaseId(id)) => (Some(id.as_str()), None),
@@ -291,23 +268,9 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         };
         let page = self
             .store
-            .list_case_documents(id, number, r.page_size as usize, &r.page_token)
+            .list_case_documents(&caller, id, number, r.page_size as usize, &r.page_token)
             .await
             .map_err(status_from)?;
-        let case_number = page
-            .documents
-            .first()
-            .and_then(|d| d.case_number.as_ref())
-            .map(ToString::to_string);
-        log_read(
-            &self.store,
-            AccessAction::ListCaseDocuments,
-            peer,
-            case_number.or_else(|| number.map(str::to_owned)),
-            None,
-            format!("{} documents", page.documents.len()),
-        )
-        .await?;
         Ok(Response::new(pb::ListCaseDocumentsResponse {
             documents: page.documents.into_iter().map(convert::document).collect(),
             next_page_token: page.next_page_token,
@@ -318,27 +281,13 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         &self,
         request: Request<pb::ListInboxRequest>,
     ) -> Result<Response<pb::ListInboxResponse>, Status> {
-        let peer = remote(&request);
+        let caller = caller(&request, None)?;
         let r = request.into_inner();
         let page = self
             .store
-            .list_inbox(&r.site, r.page_size as usize, &r.page_token)
+            .list_inbox(&caller, &r.site, r.page_size as usize, &r.page_token)
             .await
             .map_err(status_from)?;
-        let shown: Vec<String> = page
-            .documents
-            .iter()
-            .map(|d| d.document_id.to_string())
-            .collect();
-        log_read(
-            &self.store,
-            AccessAction::ListInbox,
-            peer,
-            None,
-            None,
-            format!("site={:?} shown={}", r.site.trim(), shown.join(",")),
-        )
-        .await?;
         Ok(Response::new(pb::ListInboxResponse {
             documents: page.documents.into_iter().map(convert::document).collect(),
             next_page_token: page.next_page_token,
@@ -349,22 +298,13 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         &self,
         request: Request<pb::AssignDocumentRequest>,
     ) -> Result<Response<pb::Document>, Status> {
-        let peer = remote(&request);
+        let caller = caller(&request, None)?;
         let r = request.into_inner();
         let doc = self
             .store
-            .assign_document(&r.document_id, &r.case_number, &r.note)
+            .assign_document(&caller, &r.document_id, &r.case_number, &r.note)
             .await
             .map_err(status_from)?;
-        log_read(
-            &self.store,
-            AccessAction::AssignDocument,
-            peer,
-            doc.case_number.as_ref().map(ToString::to_string),
-            Some(doc.document_id.to_string()),
-            r.note,
-        )
-        .await?;
         Ok(Response::new(convert::document(doc)))
     }
 }
@@ -386,12 +326,8 @@ impl pb::search_service_server::SearchService for SearchApi {
         &self,
         request: Request<pb::SearchRequest>,
     ) -> Result<Response<pb::SearchResponse>, Status> {
-        let peer = remote(&request);
+        let caller = caller(&request, request.get_ref().reason.as_ref())?;
         let r = request.into_inner();
-        let detail = format!(
-            "query={:?} case_number={:?} site={:?} document_type={:?}",
-            r.query, r.case_number, r.site, r.document_type
-        );
         let received_from = r
             .received_from
             .as_ref()
@@ -404,36 +340,21 @@ impl pb::search_service_server::SearchService for SearchApi {
             .transpose()?;
         let page = self
             .store
-            .search(SearchRequest {
-                query: r.query,
-                case_number: Some(r.case_number),
-                site: Some(r.site),
-                document_type: Some(r.document_type),
-                received_from,
-                received_to,
-                limit: r.limit as usize,
-                page_token: r.page_token,
-            })
+            .search(
+                &caller,
+                SearchRequest {
+                    query: r.query,
+                    case_number: Some(r.case_number),
+                    site: Some(r.site),
+                    document_type: Some(r.document_type),
+                    received_from,
+                    received_to,
+                    limit: r.limit as usize,
+                    page_token: r.page_token,
+                },
+            )
             .await
             .map_err(status_from)?;
-        let shown: Vec<String> = page
-            .hits
-            .iter()
-            .map(|h| h.document.document_id.to_string())
-            .collect();
-        log_read(
-            &self.store,
-            AccessAction::Search,
-            peer,
-            None,
-            None,
-            format!(
-                "{detail} total_hits={} shown={}",
-                page.total_hits,
-                shown.join(",")
-            ),
-        )
-        .await?;
         Ok(Response::new(pb::SearchResponse {
             hits: page
                 .hits
@@ -448,6 +369,44 @@ impl pb::search_service_server::SearchService for SearchApi {
                 .collect(),
             total_hits: page.total_hits,
             next_page_token: page.next_page_token,
+        }))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AuditApi {
+    store: Store,
+}
+
+impl AuditApi {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+#[tonic::async_trait]
+impl pb::audit_service_server::AuditService for AuditApi {
+    async fn list_access_records(
+        &self,
+        request: Request<pb::ListAccessRecordsRequest>,
+    ) -> Result<Response<pb::ListAccessRecordsResponse>, Status> {
+        let caller = caller(&request, None)?;
+        let r = request.into_inner();
+        let nonempty = |s: String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let filter = AccessFilter {
+            case_number: nonempty(r.case_number),
+            principal: nonempty(r.principal),
+            from: r.from.as_ref().map(|t| millis("from", t)).transpose()?,
+            to: r.to.as_ref().map(|t| millis("to", t)).transpose()?,
+            limit: r.limit as usize,
+        };
+        let records = self
+            .store
+            .access_records(&caller, filter)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::ListAccessRecordsResponse {
+            records: records.into_iter().map(convert::access_record).collect(),
         }))
     }
 }

@@ -24,6 +24,10 @@ pub struct Case {
     #[serde(default)]
     pub parties: Vec<String>,
     pub created_at: UnixMillis,
+    /// The only group that may see the case and its documents (e.g. for a
+    /// staff member's own case); none: the usual rules apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restricted_to: Option<String>,
 }
 
 /// Where a document is in the text indexing pipeline.
@@ -157,6 +161,11 @@ impl Document {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessAction {
+    CreateCase,
+    ListCases,
+    RestrictCase,
+    UploadDocument,
+    ReadAccessLog,
     GetCase,
     ListCaseDocuments,
     GetDocument,
@@ -166,7 +175,16 @@ pub enum AccessAction {
     AssignDocument,
 }
 
-/// One read of social data (§35 SGB I): who, from where, what.
+/// Whether an access was allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessDecision {
+    Allowed,
+    Denied,
+}
+
+/// One access to social data (§35 SGB I), allowed or denied: who, from
+/// where, what, why, and which rules decided it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessRecord {
     pub at: UnixMillis,
@@ -183,4 +201,13 @@ pub struct AccessRecord {
     /// Further detail, e.g. the query and the number of hits of a search.
     #[serde(default)]
     pub detail: String,
+    /// None in records written before access rules existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<AccessDecision>,
+    /// The ids of the policies that decided it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
+    /// The reason the caller stated: code and text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<(String, String)>,
 }

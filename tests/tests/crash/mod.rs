@@ -89,6 +89,7 @@ pub async fn all_documents(c: &mut Clients) -> Result<Vec<pb::Document>, tonic::
         let page = c
             .docs
             .list_case_documents(pb::ListCaseDocumentsRequest {
+                reason: None,
                 case_key: Some(pb::list_case_documents_request::CaseKey::CaseNumber(
                     CASE.into(),
                 )),

@@ -25,6 +25,20 @@ pub enum CaseCommand {
         /// A party of the case (repeatable).
         #[arg(long = "party")]
         parties: Vec<String>,
+        /// Only this group may see the case (e.g. a staff member's own case).
+        #[arg(long)]
+        restricted_to: Option<String>,
+    },
+    /// Restrict a case to one group, or lift the restriction.
+    Restrict {
+        /// Case number.
+        number: String,
+        /// The only group that may see the case.
+        #[arg(long, required_unless_present = "lift")]
+        group: Option<String>,
+        /// Lift the restriction.
+        #[arg(long, conflicts_with = "group")]
+        lift: bool,
     },
     /// Show a case (by number or id) with its newest documents.
     Show {
@@ -61,6 +75,7 @@ pub async fn case(server: &Server, command: CaseCommand) -> anyhow::Result<()> {
             site,
             team,
             parties,
+            restricted_to,
         } => {
             let case = client
                 .create_case(pb::CreateCaseRequest {
@@ -69,6 +84,26 @@ pub async fn case(server: &Server, command: CaseCommand) -> anyhow::Result<()> {
                     site,
                     team,
                     parties,
+                    restricted_to,
+                })
+                .await
+                .map_err(status)?
+                .into_inner();
+            print_case(&case);
+        }
+        CaseCommand::Restrict {
+            number,
+            group,
+            lift,
+        } => {
+            let case = client
+                .restrict_case(pb::RestrictCaseRequest {
+                    case_number: number,
+                    restricted_to: if lift {
+                        String::new()
+                    } else {
+                        group.unwrap_or_default()
+                    },
                 })
                 .await
                 .map_err(status)?
@@ -82,7 +117,10 @@ pub async fn case(server: &Server, command: CaseCommand) -> anyhow::Result<()> {
                 pb::get_case_request::Key::CaseNumber(case)
             };
             let c = client
-                .get_case(pb::GetCaseRequest { key: Some(key) })
+                .get_case(pb::GetCaseRequest {
+                    key: Some(key),
+                    reason: server.access_reason(),
+                })
                 .await
                 .map_err(status)?
                 .into_inner();
@@ -93,6 +131,7 @@ pub async fn case(server: &Server, command: CaseCommand) -> anyhow::Result<()> {
                     case_key: Some(pb::list_case_documents_request::CaseKey::CaseId(c.case_id)),
                     page_size: documents,
                     page_token: String::new(),
+                    reason: server.access_reason(),
                 })
                 .await
                 .map_err(status)?
@@ -106,6 +145,7 @@ pub async fn case(server: &Server, command: CaseCommand) -> anyhow::Result<()> {
             let c = client
                 .get_case(pb::GetCaseRequest {
                     key: Some(pb::get_case_request::Key::CaseNumber(number)),
+                    reason: server.access_reason(),
                 })
                 .await
                 .map_err(status)?
@@ -132,6 +172,7 @@ pub async fn case(server: &Server, command: CaseCommand) -> anyhow::Result<()> {
                         site: site.clone(),
                         page_size: u32::try_from((limit - shown).min(1000)).unwrap_or(1000),
                         page_token: token,
+                        reason: server.access_reason(),
                     })
                     .await
                     .map_err(status)?

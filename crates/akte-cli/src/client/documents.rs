@@ -94,6 +94,7 @@ pub async fn get(args: GetArgs) -> anyhow::Result<()> {
             document_id: args.document_id.clone(),
             offset: None,
             length: None,
+            reason: args.server.access_reason(),
         })
         .await
         .map_err(status)?

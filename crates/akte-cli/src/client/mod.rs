@@ -10,6 +10,8 @@ use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 
+use tonic::metadata::AsciiMetadataValue;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
 pub use case::{case, CaseCommand};
@@ -39,9 +41,89 @@ pub struct Server {
     /// The client certificate's private key (PEM).
     #[arg(long, global = true, env = "AKTE_CLIENT_KEY", requires = "client_cert")]
     pub client_key: Option<PathBuf>,
+    /// Bearer token (from the identity provider, or `akte token issue`).
+    /// Without it, --token-file; without that, the admin token of a server
+    /// on this machine (`$AKTE_DATA_DIR/admin.token`, default
+    /// ./akte-data/admin.token), if readable; else none (a client
+    /// certificate may identify the caller).
+    #[arg(long, global = true, env = "AKTE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// File holding the bearer token.
+    #[arg(long, global = true, env = "AKTE_TOKEN_FILE", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+    /// Why this call reads a case of another site (a code such as
+    /// "vertretung"; with --reason). Kept in the access log.
+    #[arg(long, global = true, requires = "reason")]
+    pub reason_code: Option<String>,
+    /// Why, in a sentence (with --reason-code).
+    #[arg(long, global = true, requires = "reason_code")]
+    pub reason: Option<String>,
 }
 
-pub(crate) async fn channel(server: &Server) -> anyhow::Result<Channel> {
+impl Server {
+    /// The reason to send with reads, if one was given.
+    pub(crate) fn access_reason(&self) -> Option<pb::AccessReason> {
+        match (&self.reason_code, &self.reason) {
+            (Some(code), Some(text)) => Some(pb::AccessReason {
+                code: code.clone(),
+                text: text.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The bearer token to send, if any.
+    fn bearer(&self) -> anyhow::Result<Option<String>> {
+        if let Some(t) = &self.token {
+            return Ok(Some(t.trim().to_owned()));
+        }
+        if let Some(path) = &self.token_file {
+            let t = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the token file {}", path.display()))?;
+            return Ok(Some(t.trim().to_owned()));
+        }
+        let dir = std::env::var_os("AKTE_DATA_DIR").map_or_else(
+            || PathBuf::from(akte_core::config::DEFAULT_DATA_DIR),
+            PathBuf::from,
+        );
+        Ok(
+            std::fs::read_to_string(dir.join(akte_core::auth::ADMIN_TOKEN_FILE))
+                .ok()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+        )
+    }
+}
+
+/// Adds the bearer token to every call.
+#[derive(Clone)]
+pub(crate) struct Bearer(Option<AsciiMetadataValue>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+/// A connection to the server that authenticates every call.
+pub(crate) type Conn = InterceptedService<Channel, Bearer>;
+
+pub(crate) async fn channel(server: &Server) -> anyhow::Result<Conn> {
+    let bearer = match server.bearer()? {
+        Some(t) => Some(
+            AsciiMetadataValue::try_from(format!("Bearer {t}"))
+                .context("the token contains characters a header cannot carry")?,
+        ),
+        None => None,
+    };
+    let channel = connect(server).await?;
+    Ok(InterceptedService::new(channel, Bearer(bearer)))
+}
+
+async fn connect(server: &Server) -> anyhow::Result<Channel> {
     let address = &server.server;
     let mut endpoint = Channel::from_shared(address.clone()).context("invalid server address")?;
     if address.starts_with("https://") {
@@ -107,6 +189,9 @@ fn print_case(c: &pb::Case) {
     );
     if !c.parties.is_empty() {
         println!("parties   {}", c.parties.join(", "));
+    }
+    if !c.restricted_to.is_empty() {
+        println!("restricted to group {}", c.restricted_to);
     }
     println!("created   {}", time(c.created_at.as_ref()));
     println!("documents {}", c.document_count);

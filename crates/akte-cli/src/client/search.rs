@@ -37,6 +37,7 @@ pub async fn search(args: SearchArgs) -> anyhow::Result<()> {
             received_to: None,
             limit: args.limit,
             page_token: String::new(),
+            reason: args.server.access_reason(),
         })
         .await
         .map_err(status)?

@@ -10,7 +10,6 @@ use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
-use tonic::transport::Channel;
 
 use super::{channel, status, Server};
 
@@ -104,7 +103,7 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<()> {
 }
 
 async fn upload_one(
-    client: &mut DocumentServiceClient<Channel>,
+    client: &mut DocumentServiceClient<crate::client::Conn>,
     args: &UploadArgs,
     path: &std::path::Path,
     bar: &ProgressBar,

@@ -1,29 +1,250 @@
-//! The access log: every read of social data is recorded before it is served.
+//! Access checks and the access log: every call is checked against the
+//! rules here, and every access, allowed or denied, is recorded (synced)
+//! before it is answered.
 
-use akte_types::{now_millis, AccessRecord};
+use akte_types::{now_millis, AccessAction, AccessDecision, AccessRecord, Case, Document};
 
-use crate::{Result, Store};
+use super::Inner;
+use crate::access::{self, Action, Caller, Resource, Verdict};
+use crate::{CoreError, Result, Store};
+
+/// What an access is about, as the log names it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Target {
+    pub case_number: Option<String>,
+    pub document_id: Option<String>,
+}
+
+impl Target {
+    pub fn case(case: &Case) -> Self {
+        Self {
+            case_number: Some(case.case_number.to_string()),
+            document_id: None,
+        }
+    }
+
+    pub fn document(doc: &Document) -> Self {
+        Self {
+            case_number: doc.case_number.as_ref().map(ToString::to_string),
+            document_id: Some(doc.document_id.to_string()),
+        }
+    }
+}
+
+/// The answer to a caller who may not see something, the same whether it
+/// exists or not.
+pub(crate) fn denied(what: &str) -> CoreError {
+    CoreError::PermissionDenied(format!("{what}: not permitted, or it does not exist"))
+}
+
+/// Which access records an auditor asks for.
+#[derive(Clone, Debug, Default)]
+pub struct AccessFilter {
+    pub case_number: Option<String>,
+    /// "kind:name".
+    pub principal: Option<String>,
+    pub from: Option<akte_types::UnixMillis>,
+    pub to: Option<akte_types::UnixMillis>,
+    /// 0: 100; at most 10,000.
+    pub limit: usize,
+}
+
+impl AccessFilter {
+    fn matches(&self, r: &AccessRecord) -> bool {
+        self.case_number
+            .as_ref()
+            .is_none_or(|n| r.case_number.as_ref() == Some(n))
+            && self
+                .principal
+                .as_ref()
+                .is_none_or(|p| r.principal.as_ref() == Some(p))
+            && self.from.is_none_or(|t| r.at >= t)
+            && self.to.is_none_or(|t| r.at < t)
+    }
+}
+
+/// The resource a document is covered by: its case, or its site's inbox.
+pub(crate) fn resource_of(inner: &Inner, doc: &Document) -> Result<Resource> {
+    match doc.case_id {
+        Some(id) => match inner.catalog.get_case(id)? {
+            Some(case) => Ok(Resource::case(&case)),
+            None => Err(CoreError::DataLoss(format!(
+                "document {} names case {id}, which is missing",
+                doc.document_id
+            ))),
+        },
+        None => Ok(Resource::Inbox {
+            site: doc.site.clone(),
+        }),
+    }
+}
 
 impl Store {
-    // ------------------------------------------------------------ access log
-
-    /// Records a read of social data before it is served; a read that cannot
-    /// be logged is refused. The record is written on the calling task
-    /// (an unsynced write, like a point read in cost); only when RocksDB
-    /// would stall the write does it wait on a blocking thread.
-    pub async fn log_access(&self, mut record: AccessRecord) -> Result<()> {
-        record.at = now_millis();
-        let id = self.inner.ids.raw();
-        if self.inner.catalog.try_log_access(id, &record)? {
-            return Ok(());
+    /// Checks an access. A denial is logged and returned as
+    /// PERMISSION_DENIED naming `what`; an allowed access still has to be
+    /// logged by the caller with [`Store::log_allowed`] before it is served.
+    pub(crate) async fn authorize(
+        &self,
+        caller: &Caller,
+        action: Action,
+        resource: &Resource,
+        log_as: AccessAction,
+        target: &Target,
+        what: &str,
+    ) -> Result<Verdict> {
+        let verdict = self.inner.policies.check(caller, action, resource)?;
+        if !verdict.allowed {
+            self.log(caller, log_as, &verdict, target, String::new())
+                .await?;
+            tracing::info!(principal = %caller.principal.label(), action = action.name(), what, "access denied");
+            return Err(denied(what));
         }
+        Ok(verdict)
+    }
+
+    /// Logs a look-up of something that does not exist, and answers it like
+    /// a denial (so that callers cannot probe for what exists).
+    pub(crate) async fn missing(
+        &self,
+        caller: &Caller,
+        log_as: AccessAction,
+        target: &Target,
+        what: &str,
+    ) -> CoreError {
+        let verdict = Verdict {
+            allowed: false,
+            policies: Vec::new(),
+        };
+        if let Err(e) = self
+            .log(caller, log_as, &verdict, target, "does not exist".into())
+            .await
+        {
+            return e;
+        }
+        denied(what)
+    }
+
+    /// Records an allowed access; the access is refused if that fails.
+    pub(crate) async fn log_allowed(
+        &self,
+        caller: &Caller,
+        log_as: AccessAction,
+        verdict: &Verdict,
+        target: &Target,
+        detail: String,
+    ) -> Result<()> {
+        self.log(caller, log_as, verdict, target, detail).await
+    }
+
+    async fn log(
+        &self,
+        caller: &Caller,
+        action: AccessAction,
+        verdict: &Verdict,
+        target: &Target,
+        detail: String,
+    ) -> Result<()> {
+        let record = AccessRecord {
+            at: now_millis(),
+            action,
+            principal: Some(caller.principal.label()),
+            peer: caller.peer.clone(),
+            case_number: target.case_number.clone(),
+            document_id: target.document_id.clone(),
+            detail,
+            decision: Some(if verdict.allowed {
+                AccessDecision::Allowed
+            } else {
+                AccessDecision::Denied
+            }),
+            policies: verdict.policies.clone(),
+            reason: caller
+                .reason
+                .as_ref()
+                .map(|r| (r.code.clone(), r.text.clone())),
+        };
+        let id = self.inner.ids.raw();
         self.blocking(move |inner| Ok(inner.catalog.log_access(id, &record)?))
             .await
     }
 
-    /// The newest `limit` access records, newest first.
-    pub async fn access_log(&self, limit: usize) -> Result<Vec<AccessRecord>> {
-        self.blocking(move |inner| Ok(inner.catalog.access_log(limit)?))
-            .await
+    /// Remembers an access class, once.
+    pub(crate) async fn note_class(&self, class: String) -> Result<()> {
+        if self.inner.classes.read().contains(&class) {
+            return Ok(());
+        }
+        let stored = class.clone();
+        self.blocking(move |inner| Ok(inner.catalog.add_access_class(&stored)?))
+            .await?;
+        self.inner.classes.write().insert(class);
+        Ok(())
+    }
+
+    /// The access classes whose documents `caller` may find with `action`.
+    pub(crate) fn visible_classes(&self, caller: &Caller, action: Action) -> Result<Vec<String>> {
+        let classes: Vec<String> = self.inner.classes.read().iter().cloned().collect();
+        let mut visible = Vec::new();
+        for class in classes {
+            let Some(resource) = access::class_resource(&class) else {
+                continue;
+            };
+            if self
+                .inner
+                .policies
+                .check(caller, action, &resource)?
+                .allowed
+            {
+                visible.push(class);
+            }
+        }
+        Ok(visible)
+    }
+
+    /// The newest `limit` access records, newest first; for auditors.
+    pub async fn access_log(&self, caller: &Caller, limit: usize) -> Result<Vec<AccessRecord>> {
+        self.access_records(
+            caller,
+            AccessFilter {
+                limit,
+                ..AccessFilter::default()
+            },
+        )
+        .await
+    }
+
+    /// The newest access records that match `filter`, newest first; for auditors.
+    pub async fn access_records(
+        &self,
+        caller: &Caller,
+        filter: AccessFilter,
+    ) -> Result<Vec<AccessRecord>> {
+        let limit = match filter.limit {
+            0 => 100,
+            n => n.min(10_000),
+        };
+        let verdict = self
+            .authorize(
+                caller,
+                Action::ReadAccessLog,
+                &Resource::AccessLog,
+                AccessAction::ReadAccessLog,
+                &Target::default(),
+                "the access log",
+            )
+            .await?;
+        self.log_allowed(
+            caller,
+            AccessAction::ReadAccessLog,
+            &verdict,
+            &Target::default(),
+            format!("{filter:?}"),
+        )
+        .await?;
+        self.blocking(move |inner| {
+            Ok(inner
+                .catalog
+                .access_log_where(limit, |r| filter.matches(r))?)
+        })
+        .await
     }
 }

@@ -1,8 +1,10 @@
 //! Cases: creation, look-up by id or number, listing by site.
 
-use akte_types::{now_millis, Case, CaseId, CaseNumber};
+use akte_types::{now_millis, AccessAction, Case, CaseId, CaseNumber};
 
+use super::audit::Target;
 use super::{bad_token, check_len, page_size, Inner};
+use crate::access::{self, Action, Caller, Resource};
 use crate::{CoreError, Result, Store};
 
 /// Input of [`Store::create_case`].
@@ -13,6 +15,8 @@ pub struct NewCase {
     pub site: String,
     pub team: Option<String>,
     pub parties: Vec<String>,
+    /// The only group that may see the case (see [`Store::restrict_case`]).
+    pub restricted_to: Option<String>,
 }
 
 /// A case with its current number of documents.
@@ -23,7 +27,7 @@ pub struct CaseView {
 }
 
 impl Store {
-    pub async fn create_case(&self, input: NewCase) -> Result<CaseView> {
+    pub async fn create_case(&self, caller: &Caller, input: NewCase) -> Result<CaseView> {
         let case_number = self.parse_case_number(&input.case_number)?;
         let site = input.site.trim().to_owned();
         if site.is_empty() {
@@ -44,6 +48,46 @@ impl Store {
         for p in &input.parties {
             check_len("party", p)?;
         }
+        let restricted_to = restriction(input.restricted_to)?;
+        let target = Target {
+            case_number: Some(case_number.to_string()),
+            document_id: None,
+        };
+        let what = format!("creating case {case_number}");
+        // Created as an open case, then restricted: both must be allowed.
+        let open = Resource::Case {
+            site: site.clone(),
+            restricted_to: None,
+        };
+        let mut verdict = self
+            .authorize(
+                caller,
+                Action::CreateCase,
+                &open,
+                AccessAction::CreateCase,
+                &target,
+                &what,
+            )
+            .await?;
+        if restricted_to.is_some() {
+            let restricted = Resource::Case {
+                site: site.clone(),
+                restricted_to: restricted_to.clone(),
+            };
+            let restricting = self
+                .authorize(
+                    caller,
+                    Action::RestrictCase,
+                    &restricted,
+                    AccessAction::RestrictCase,
+                    &target,
+                    &what,
+                )
+                .await?;
+            verdict.policies.extend(restricting.policies);
+        }
+        self.note_class(access::case_class(&site, restricted_to.as_deref()))
+            .await?;
         let case = Case {
             case_id: self.inner.ids.case_id(),
             case_number,
@@ -52,10 +96,19 @@ impl Store {
             team,
             parties: input.parties.iter().map(|p| p.trim().to_owned()).collect(),
             created_at: now_millis(),
+            restricted_to,
         };
         let stored = case.clone();
         self.blocking(move |inner| Ok(inner.catalog.create_case(&stored)?))
             .await?;
+        self.log_allowed(
+            caller,
+            AccessAction::CreateCase,
+            &verdict,
+            &target,
+            String::new(),
+        )
+        .await?;
         tracing::info!(case_id = %case.case_id, case_number = %case.case_number, site = %case.site, "case created");
         Ok(CaseView {
             case,
@@ -71,33 +124,142 @@ impl Store {
         })
     }
 
-    pub async fn get_case_by_id(&self, id: &str) -> Result<CaseView> {
+    pub async fn get_case_by_id(&self, caller: &Caller, id: &str) -> Result<CaseView> {
         let id: CaseId = id
             .parse()
             .map_err(|e: akte_types::IdParseError| CoreError::InvalidArgument(e.to_string()))?;
-        self.point_read(|inner| match inner.catalog.get_case(id)? {
-            Some(case) => Self::view(inner, case),
-            None => Err(CoreError::NotFound(format!("case {id} not found"))),
-        })
+        let case = self.point_read(|inner| Ok(inner.catalog.get_case(id)?))?;
+        let target = Target {
+            case_number: None,
+            document_id: None,
+        };
+        self.read_case(caller, case, target, &format!("case {id}"))
+            .await
     }
 
-    pub async fn get_case_by_number(&self, number: &str) -> Result<CaseView> {
+    pub async fn get_case_by_number(&self, caller: &Caller, number: &str) -> Result<CaseView> {
         let number = self.parse_case_number(number)?;
-        self.point_read(|inner| match inner.catalog.get_case_by_number(&number)? {
-            Some(case) => Self::view(inner, case),
-            None => Err(CoreError::NotFound(format!("case {number} not found"))),
-        })
+        let case = self.point_read(|inner| Ok(inner.catalog.get_case_by_number(&number)?))?;
+        let target = Target {
+            case_number: Some(number.to_string()),
+            document_id: None,
+        };
+        self.read_case(caller, case, target, &format!("case {number}"))
+            .await
+    }
+
+    /// Shows a case that was looked up (or not found) to the caller, if allowed.
+    async fn read_case(
+        &self,
+        caller: &Caller,
+        case: Option<Case>,
+        target: Target,
+        what: &str,
+    ) -> Result<CaseView> {
+        let Some(case) = case else {
+            return Err(self
+                .missing(caller, AccessAction::GetCase, &target, what)
+                .await);
+        };
+        let target = Target::case(&case);
+        let verdict = self
+            .authorize(
+                caller,
+                Action::ReadCase,
+                &Resource::case(&case),
+                AccessAction::GetCase,
+                &target,
+                what,
+            )
+            .await?;
+        let view = self.point_read(|inner| Self::view(inner, case))?;
+        self.log_allowed(
+            caller,
+            AccessAction::GetCase,
+            &verdict,
+            &target,
+            String::new(),
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// Sets (`Some(group)`) or lifts (`None`) a case's restriction: once set,
+    /// only that group sees the case and its documents, in every call and in
+    /// search. Takes effect in search before this returns.
+    pub async fn restrict_case(
+        &self,
+        caller: &Caller,
+        number: &str,
+        group: Option<String>,
+    ) -> Result<CaseView> {
+        let number = self.parse_case_number(number)?;
+        let group = restriction(group)?;
+        let target = Target {
+            case_number: Some(number.to_string()),
+            document_id: None,
+        };
+        let what = format!("restricting case {number}");
+        let case = self.point_read(|inner| Ok(inner.catalog.get_case_by_number(&number)?))?;
+        let Some(case) = case else {
+            return Err(self
+                .missing(caller, AccessAction::RestrictCase, &target, &what)
+                .await);
+        };
+        let verdict = self
+            .authorize(
+                caller,
+                Action::RestrictCase,
+                &Resource::case(&case),
+                AccessAction::RestrictCase,
+                &target,
+                &what,
+            )
+            .await?;
+        self.note_class(access::case_class(&case.site, group.as_deref()))
+            .await?;
+        let detail = match &group {
+            Some(g) => format!("restricted to group {g:?}"),
+            None => "restriction lifted".to_owned(),
+        };
+        // Recorded before it is done: a restriction that cannot be logged is not made.
+        self.log_allowed(
+            caller,
+            AccessAction::RestrictCase,
+            &verdict,
+            &target,
+            detail,
+        )
+        .await?;
+        let id = case.case_id;
+        let changed = self
+            .blocking(move |inner| {
+                // The indexer takes this lock too: no batch it started before
+                // the change puts a document back under the old class.
+                let _indexing = inner.index_lock.lock();
+                let Some(case) = inner.catalog.restrict_case(id, group)? else {
+                    return Ok(None);
+                };
+                crate::indexer::reindex_case(inner, &case)?;
+                Ok(Some(case))
+            })
+            .await?;
+        let case = changed.ok_or_else(|| denied_missing(&number))?;
+        tracing::info!(case_number = %case.case_number, restricted = case.restricted_to.is_some(), "case restriction changed");
+        self.point_read(|inner| Self::view(inner, case))
     }
 
     /// Cases ordered by number, optionally of one site. The page token is the
     /// last case number of the previous page.
     pub async fn list_cases(
         &self,
+        caller: &Caller,
         site: &str,
         size: usize,
         token: &str,
     ) -> Result<(Vec<CaseView>, String)> {
         let site = Some(site.trim().to_owned()).filter(|s| !s.is_empty());
+        let site_label = site.clone().unwrap_or_default();
         let after = if token.is_empty() {
             None
         } else {
@@ -107,22 +269,73 @@ impl Store {
         };
         let size = page_size(size);
         let _slot = self.read_slot()?;
-        self.blocking(move |inner| {
-            let cases = inner
-                .catalog
-                .list_cases(site.as_deref(), after.as_ref(), size + 1)?;
-            let more = cases.len() > size;
-            let views = cases
-                .into_iter()
-                .take(size)
-                .map(|c| Self::view(inner, c))
-                .collect::<Result<Vec<_>>>()?;
-            let next = match views.last() {
-                Some(v) if more => hex::encode(v.case.case_number.as_str()),
-                _ => String::new(),
-            };
-            Ok((views, next))
-        })
-        .await
+        let who = caller.clone();
+        let (views, next, policies) = self
+            .blocking(move |inner| {
+                // Cases the caller may not read are passed over while reading,
+                // so that pages stay full and tokens stay valid.
+                let mut views = Vec::with_capacity(size);
+                let mut policies = std::collections::BTreeSet::new();
+                let mut after = after;
+                let mut more = false;
+                'scan: loop {
+                    let cases =
+                        inner
+                            .catalog
+                            .list_cases(site.as_deref(), after.as_ref(), size + 1)?;
+                    let exhausted = cases.len() <= size;
+                    for case in cases {
+                        after = Some(case.case_number.clone());
+                        if views.len() == size {
+                            more = true;
+                            break 'scan;
+                        }
+                        let verdict =
+                            inner
+                                .policies
+                                .check(&who, Action::ReadCase, &Resource::case(&case))?;
+                        if verdict.allowed {
+                            policies.extend(verdict.policies);
+                            views.push(Self::view(inner, case)?);
+                        }
+                    }
+                    if exhausted {
+                        break;
+                    }
+                }
+                let next = match views.last() {
+                    Some(v) if more => hex::encode(v.case.case_number.as_str()),
+                    _ => String::new(),
+                };
+                Ok((views, next, policies))
+            })
+            .await?;
+        let shown: Vec<&str> = views.iter().map(|v| v.case.case_number.as_str()).collect();
+        let verdict = access::Verdict {
+            allowed: true,
+            policies: policies.into_iter().collect(),
+        };
+        self.log_allowed(
+            caller,
+            AccessAction::ListCases,
+            &verdict,
+            &Target::default(),
+            format!("site={:?} shown={}", site_label, shown.join(",")),
+        )
+        .await?;
+        Ok((views, next))
     }
+}
+
+/// A restriction as a client states it: a group name, or none.
+fn restriction(group: Option<String>) -> Result<Option<String>> {
+    let group = group.map(|g| g.trim().to_owned()).filter(|g| !g.is_empty());
+    if let Some(g) = &group {
+        check_len("restricted_to", g)?;
+    }
+    Ok(group)
+}
+
+fn denied_missing(number: &CaseNumber) -> CoreError {
+    super::audit::denied(&format!("case {number}"))
 }

@@ -4,14 +4,16 @@
 use akte_blob::StagedBlob;
 use akte_catalog::Inserted;
 use akte_types::{
-    now_millis, AssignedBy, Case, CaseMove, ContentHash, Document, IndexState, TransferNote,
-    UnixMillis,
+    now_millis, AccessAction, AssignedBy, Case, CaseMove, ContentHash, Document, IndexState,
+    TransferNote, UnixMillis,
 };
 use bytes::Bytes;
 use futures::stream::{Stream, StreamExt};
 use tokio::sync::OwnedSemaphorePermit;
 
+use super::audit::Target;
 use super::{check_len, clean_filename};
+use crate::access::{self, Action, Caller, Resource, Verdict};
 use crate::{CoreError, Result, Store};
 
 /// The first message of an upload.
@@ -70,7 +72,12 @@ impl Store {
     /// upload of the same content ([`Store::station_duplicate`]),
     /// [`Store::receive`], and [`Store::commit`]; the upload's slot is held
     /// until the commit is done, even if the client goes away meanwhile.
-    pub async fn upload<S>(&self, header: UploadHeader, chunks: S) -> Result<Document>
+    pub async fn upload<S>(
+        &self,
+        caller: &Caller,
+        header: UploadHeader,
+        chunks: S,
+    ) -> Result<Document>
     where
         S: Stream<Item = Result<Bytes>> + Send,
     {
@@ -78,12 +85,13 @@ impl Store {
         let slot = self.upload_slot()?;
         self.refuse_if_reader()?;
         self.check_disk_space(0)?;
-        let header = self.validate_header(header)?;
+        let header = self.validate_header(caller, header).await?;
+        let verdict = self.authorize_upload(caller, &header).await?;
         // A station sending content it stored before gets the earlier document,
         // before any content is taken if it said what the content hashes to.
         if let Some(hash) = header.expected {
             if let Some(doc) = self.station_duplicate(&header, hash).await? {
-                return Ok(doc);
+                return self.uploaded(caller, &verdict, doc, "already stored").await;
             }
         }
         let received = self.receive(&header, chunks).await?;
@@ -91,15 +99,72 @@ impl Store {
             .station_duplicate(&header, received.staged.hash())
             .await?
         {
-            return Ok(doc);
+            return self.uploaded(caller, &verdict, doc, "already stored").await;
         }
         self.check_disk_space(self.inner.blobs.local_bytes_to_commit(&received.staged))?;
         let doc = self.new_document(header, &received);
-        self.commit(doc, received.staged, slot).await
+        let doc = self.commit(doc, received.staged, slot).await?;
+        self.uploaded(caller, &verdict, doc, "stored").await
+    }
+
+    /// Checks that the caller may upload into the header's case or inbox
+    /// (a station only under its own id).
+    async fn authorize_upload(&self, caller: &Caller, header: &ValidHeader) -> Result<Verdict> {
+        let mut caller = caller.clone();
+        caller.station = header.station().map(str::to_owned);
+        let (resource, target, what) = match &header.case {
+            Some(case) => (
+                Resource::case(case),
+                Target::case(case),
+                format!("uploading into case {}", case.case_number),
+            ),
+            None => (
+                Resource::Inbox {
+                    site: header.inbox_site.clone(),
+                },
+                Target::default(),
+                format!("uploading into the inbox of {}", header.inbox_site),
+            ),
+        };
+        let verdict = self
+            .authorize(
+                &caller,
+                Action::UploadDocument,
+                &resource,
+                AccessAction::UploadDocument,
+                &target,
+                &what,
+            )
+            .await?;
+        // Until routed, a document is found under its site's inbox.
+        if !header.inbox_site.is_empty() {
+            self.note_class(access::inbox_class(&header.inbox_site))
+                .await?;
+        }
+        Ok(verdict)
+    }
+
+    /// Logs an upload before it is acknowledged.
+    async fn uploaded(
+        &self,
+        caller: &Caller,
+        verdict: &Verdict,
+        doc: Document,
+        detail: &str,
+    ) -> Result<Document> {
+        self.log_allowed(
+            caller,
+            AccessAction::UploadDocument,
+            verdict,
+            &Target::document(&doc),
+            format!("{detail} sha256={} bytes={}", doc.sha256, doc.size_bytes),
+        )
+        .await?;
+        Ok(doc)
     }
 
     /// Checks and cleans every field of the header, and looks up its case.
-    fn validate_header(&self, header: UploadHeader) -> Result<ValidHeader> {
+    async fn validate_header(&self, caller: &Caller, header: UploadHeader) -> Result<ValidHeader> {
         let case_number = match header.case_number.trim() {
             "" => None,
             n => Some(self.parse_case_number(n)?),
@@ -139,12 +204,21 @@ impl Store {
             }
         }
         let case = match case_number {
-            Some(number) => Some(self.point_read(|inner| {
-                inner
-                    .catalog
-                    .get_case_by_number(&number)?
-                    .ok_or_else(|| CoreError::NotFound(format!("case {number} not found")))
-            })?),
+            Some(number) => {
+                match self.point_read(|inner| Ok(inner.catalog.get_case_by_number(&number)?))? {
+                    Some(case) => Some(case),
+                    None => {
+                        let target = Target {
+                            case_number: Some(number.to_string()),
+                            document_id: None,
+                        };
+                        let what = format!("uploading into case {number}");
+                        return Err(self
+                            .missing(caller, AccessAction::UploadDocument, &target, &what)
+                            .await);
+                    }
+                }
+            }
             None => None,
         };
         Ok(ValidHeader {

@@ -2,7 +2,7 @@
 //! audit, admission); this one opens it and holds what they share.
 
 mod admission;
-mod audit;
+pub(crate) mod audit;
 mod cases;
 mod documents;
 mod ingest;
@@ -22,6 +22,7 @@ use crate::config::OcrMode;
 use crate::{CoreError, Result, Settings};
 
 pub(crate) use admission::FreeSpace;
+pub use audit::AccessFilter;
 pub use cases::{CaseView, NewCase};
 pub use ingest::UploadHeader;
 pub use search::{SearchPage, SearchRequest, SearchResultHit};
@@ -86,6 +87,13 @@ pub(crate) struct Inner {
     pub(crate) blobs_in_flight: tokio::sync::Mutex<std::collections::HashMap<ContentHash, usize>>,
     /// Free space of the file system a path is on (replaced in tests).
     pub(crate) free_space: FreeSpace,
+    /// The access rules.
+    pub(crate) policies: crate::access::Policies,
+    /// Access classes of the search index (see [`crate::access::case_class`]).
+    pub(crate) classes: parking_lot::RwLock<std::collections::BTreeSet<String>>,
+    /// Held while index documents are built and written, so that a change
+    /// of a case's restriction and an indexing batch do not interleave.
+    pub(crate) index_lock: parking_lot::Mutex<()>,
 }
 
 /// The store; cheap to clone.
@@ -102,7 +110,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-pub(super) fn check_len(field: &str, value: &str) -> Result<()> {
+pub(crate) fn check_len(field: &str, value: &str) -> Result<()> {
     if value.len() > MAX_FIELD {
         return Err(CoreError::InvalidArgument(format!(
             "{field} is longer than {MAX_FIELD} bytes"
@@ -203,7 +211,21 @@ impl Store {
             .with_memory_budget(settings.inline_memory_bytes);
         let upload_slots = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_uploads));
         let read_slots = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrent_reads));
-        let index = SearchIndex::open(&index_dir)?;
+        let policies = crate::access::Policies::load(settings.policy_file.as_deref())?;
+        let index = match SearchIndex::open(&index_dir) {
+            Err(akte_index::IndexError::SchemaChanged) => {
+                // Derived data of another version: rebuild it from the catalog.
+                tracing::warn!(dir = %index_dir.display(), "the search index was built by another version; rebuilding it");
+                std::fs::remove_dir_all(&index_dir).map_err(|e| {
+                    CoreError::Internal(format!("removing {}: {e}", index_dir.display()))
+                })?;
+                let index = SearchIndex::open(&index_dir)?;
+                catalog.enqueue_all()?;
+                index
+            }
+            other => other?,
+        };
+        let classes = catalog.access_classes()?.into_iter().collect();
         let ocr = match (&settings.ocr, settings.ocr_mode) {
             (None, _) => None,
             (Some(o), mode) => match akte_extract::ocr_available(o) {
@@ -238,6 +260,9 @@ impl Store {
                 pdf_text,
                 blobs_in_flight: tokio::sync::Mutex::default(),
                 free_space: Box::new(|p: &Path| fs4::available_space(p)),
+                policies,
+                classes: parking_lot::RwLock::new(classes),
+                index_lock: parking_lot::Mutex::new(()),
             }),
         })
     }

@@ -1,9 +1,11 @@
 //! Full-text search: query the index, join the hits with the catalog.
 
 use akte_index::SearchQuery;
-use akte_types::{Document, DocumentId, UnixMillis};
+use akte_types::{AccessAction, Document, DocumentId, UnixMillis};
 
+use super::audit::{resource_of, Target};
 use super::{bad_token, MAX_PAGE_SIZE};
+use crate::access::{Action, Caller, Verdict};
 use crate::{CoreError, Result, Store};
 
 /// Deepest hit a search can be paged to.
@@ -40,7 +42,10 @@ pub struct SearchPage {
 impl Store {
     // ------------------------------------------------------------ search
 
-    pub async fn search(&self, req: SearchRequest) -> Result<SearchPage> {
+    /// Searches the documents the caller may find: the access rules are
+    /// part of the query, so hits, their number and snippets only ever come
+    /// from cases and inboxes the caller may search.
+    pub async fn search(&self, caller: &Caller, req: SearchRequest) -> Result<SearchPage> {
         let offset = if req.page_token.is_empty() {
             0
         } else {
@@ -66,7 +71,16 @@ impl Store {
                 "query is longer than 4096 bytes".into(),
             ));
         }
+        let detail = format!(
+            "query={:?} case_number={:?} site={:?} document_type={:?}",
+            req.query,
+            case_number.as_deref().unwrap_or_default(),
+            req.site.as_deref().unwrap_or_default(),
+            req.document_type.as_deref().unwrap_or_default()
+        );
+        let visible = self.visible_classes(caller, Action::Search)?;
         let query = SearchQuery {
+            access: Some(visible.clone()),
             text: req.query,
             case_number,
             site: nonempty(req.site),
@@ -77,7 +91,8 @@ impl Store {
             limit,
         };
         let _slot = self.read_slot()?;
-        self.blocking(move |inner| {
+        let who = caller.clone();
+        let page = self.blocking(move |inner| {
             let results = inner.index.search(&query)?;
             let pages = inner.index.page_matcher(&query)?;
             let mut hits = Vec::with_capacity(results.hits.len());
@@ -87,6 +102,13 @@ impl Store {
                 };
                 // The index may briefly know a document the catalog no longer has.
                 if let Some(document) = inner.catalog.get_document(id)? {
+                    // The index can lag a move or a restriction by a moment:
+                    // a hit the rules do not allow now is not shown.
+                    let resource = resource_of(inner, &document)?;
+                    if !inner.policies.check(&who, Action::Search, &resource)?.allowed {
+                        tracing::warn!(document_id = %id, "search hit outside the caller's access classes withheld");
+                        continue;
+                    }
                     let pages = match (&pages, inner.catalog.get_text(id)?) {
                         (Some(m), Some(text)) => m.pages(&text.pages),
                         _ => Vec::new(),
@@ -111,6 +133,29 @@ impl Store {
                 next_page_token,
             })
         })
-        .await
+        .await?;
+        let shown: Vec<String> = page
+            .hits
+            .iter()
+            .map(|h| h.document.document_id.to_string())
+            .collect();
+        let verdict = Verdict {
+            allowed: true,
+            policies: Vec::new(),
+        };
+        self.log_allowed(
+            caller,
+            AccessAction::Search,
+            &verdict,
+            &Target::default(),
+            format!(
+                "{detail} classes={} total_hits={} shown={}",
+                visible.len(),
+                page.total_hits,
+                shown.join(",")
+            ),
+        )
+        .await?;
+        Ok(page)
     }
 }
