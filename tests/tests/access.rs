@@ -315,3 +315,128 @@ async fn the_rules_hold_over_grpc_and_restricted_cases_stay_invisible() {
         .any(|r| r.action == "get_document" && r.decision == "denied"));
     assert!(records.iter().all(|r| r.principal == "caseworker:bernd"));
 }
+
+#[tokio::test]
+async fn the_log_proves_itself_to_an_auditor() {
+    use akte_types::merkle;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, Some("[ocr]\nmode = \"off\"\n")).unwrap();
+    let mut admin = clients(&server).await;
+    create_case(&mut admin, "12345BG0000951", "Nord").await;
+    let read = |c: &mut Clients| {
+        let mut cases = c.cases.clone();
+        async move {
+            cases
+                .get_case(pb::GetCaseRequest {
+                    key: Some(pb::get_case_request::Key::CaseNumber(
+                        "12345BG0000951".into(),
+                    )),
+                    reason: None,
+                })
+                .await
+                .unwrap();
+        }
+    };
+    for _ in 0..5 {
+        read(&mut admin).await;
+    }
+    let auditor = token(&server, &["--sub", "revision", "--role", "auditor"]);
+    let mut audit = AuditServiceClient::new(server.channel_as(&auditor).await.unwrap());
+    let first = audit
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    // The signature, checked with nothing but the public key.
+    aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::ED25519, &first.public_key)
+        .verify(first.signed_text.as_bytes(), &first.signature)
+        .expect("the checkpoint's signature verifies");
+    assert!(first
+        .signed_text
+        .contains(&format!("size {}\n", first.size)));
+    assert!(first.signed_text.contains(&hex::encode(&first.root)));
+
+    // A record of the log, proven to be in the signed tree.
+    let records = audit
+        .list_access_records(pb::ListAccessRecordsRequest {
+            case_number: "12345BG0000951".into(),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    let some = records
+        .iter()
+        .find(|r| r.action == "get_case" && r.seq < first.size)
+        .unwrap();
+    let proof = audit
+        .get_inclusion_proof(pb::GetInclusionProofRequest {
+            seq: some.seq,
+            tree_size: first.size,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let hash = |b: &[u8]| -> merkle::Hash { b.try_into().unwrap() };
+    let path: Vec<merkle::Hash> = proof.path.iter().map(|p| hash(p)).collect();
+    assert_eq!(proof.root.as_ref(), first.root.as_ref());
+    assert!(merkle::verify_inclusion(
+        some.seq,
+        first.size,
+        &merkle::leaf_hash(&proof.record),
+        &path,
+        &hash(&first.root)
+    ));
+    assert!(String::from_utf8_lossy(&proof.record).contains("12345BG0000951"));
+
+    // The log grows; the later checkpoint extends the earlier one.
+    for _ in 0..7 {
+        read(&mut admin).await;
+    }
+    let second = audit
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(second.size > first.size);
+    let c = audit
+        .get_consistency_proof(pb::GetConsistencyProofRequest {
+            first: first.size,
+            second: second.size,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let proof: Vec<merkle::Hash> = c.proof.iter().map(|p| hash(p)).collect();
+    assert!(merkle::verify_consistency(
+        first.size,
+        second.size,
+        &proof,
+        &hash(&first.root),
+        &hash(&second.root)
+    ));
+    // Not for caseworkers.
+    let anna = token(&server, &["--sub", "anna", "--site", "Nord"]);
+    let e = AuditServiceClient::new(server.channel_as(&anna).await.unwrap())
+        .get_checkpoint(pb::GetCheckpointRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied);
+    drop(server);
+
+    let out = std::process::Command::new(akte_e2e::akte_bin())
+        .args(["audit", "verify", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("intact"), "{text}");
+}

@@ -44,7 +44,7 @@ records! {
     Case => crate::CF_CASES, 1;
     Document => crate::CF_DOCUMENTS, 1;
     DocumentText => crate::CF_TEXTS, 1;
-    AccessRecord => crate::CF_ACCESS_LOG, 1;
+    AccessRecord => crate::CF_AUDIT, 1;
     // The catalog's identity in `meta`.
     String => crate::CF_META, 1;
 }

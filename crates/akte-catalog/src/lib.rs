@@ -47,6 +47,9 @@ pub enum CatalogError {
     Corrupt { cf: &'static str, reason: String },
     #[error("rocksdb: {0}")]
     Db(#[from] rocksdb::Error),
+    /// Writing to the access log failed (for every record of that write).
+    #[error("access log: {0}")]
+    Log(String),
 }
 
 pub(crate) const CF_CASES: &str = "cases";
@@ -62,7 +65,9 @@ pub(crate) const CF_TEXTS: &str = "texts";
 pub(crate) const CF_INBOX: &str = "inbox";
 pub(crate) const CF_STATION_DOCUMENTS: &str = "station_documents";
 pub(crate) const CF_META: &str = "meta";
-const ALL_CFS: [&str; 13] = [
+pub(crate) const CF_AUDIT: &str = "audit";
+pub(crate) const CF_AUDIT_NODES: &str = "audit_nodes";
+const ALL_CFS: [&str; 15] = [
     CF_CASES,
     CF_CASE_NUMBERS,
     CF_SITE_CASES,
@@ -76,6 +81,8 @@ const ALL_CFS: [&str; 13] = [
     CF_INBOX,
     CF_STATION_DOCUMENTS,
     CF_META,
+    CF_AUDIT,
+    CF_AUDIT_NODES,
 ];
 
 /// The durable work queues of the catalog.
@@ -171,6 +178,8 @@ pub struct Catalog {
     next_seq: AtomicU64,
     /// This catalog's identity, made when it was created.
     catalog_id: String,
+    /// The access log's writer.
+    audit: access::AuditQueue,
 }
 
 /// Locks the station dedup check is striped over.
@@ -244,7 +253,9 @@ impl Catalog {
             station_locks: std::array::from_fn(|_| Mutex::new(())),
             next_seq: AtomicU64::new(0),
             catalog_id,
+            audit: access::AuditQueue::default(),
         };
+        catalog.open_audit()?;
         // Sequence numbers are shared by both queues.
         let mut next = 1;
         for cf in [CF_INDEX_QUEUE, CF_OCR_QUEUE] {

@@ -367,14 +367,105 @@ fn unknown_records_are_none() {
         .is_empty());
 }
 
+fn access(i: u64) -> akte_types::AccessRecord {
+    akte_types::AccessRecord {
+        seq: None,
+        at: now_millis(),
+        action: akte_types::AccessAction::GetCase,
+        principal: Some("caseworker:anna".into()),
+        peer: "127.0.0.1:1".into(),
+        case_number: Some("12345BG0000001".into()),
+        document_id: None,
+        detail: format!("read {i}"),
+        decision: Some(akte_types::AccessDecision::Allowed),
+        policies: vec![],
+        reason: None,
+    }
+}
+
+/// The root over the records as stored, leaf by leaf.
+fn recomputed_root(cat: &Catalog) -> akte_types::merkle::Hash {
+    let mut f = akte_types::merkle::Frontier::default();
+    for item in cat.audit_scan() {
+        let (_, bytes) = item.unwrap();
+        f.push(akte_types::merkle::leaf_hash(&bytes));
+    }
+    f.root()
+}
+
 #[test]
-fn access_log_is_kept_newest_first() {
+fn concurrent_accesses_share_writes_and_form_one_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = std::sync::Arc::new(Catalog::open(dir.path()).unwrap());
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let cat = std::sync::Arc::clone(&cat);
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|i| cat.log_access(&access(t * 100 + i)).unwrap())
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let mut seqs: Vec<u64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..200).collect::<Vec<u64>>());
+    assert_eq!(cat.audit_size(), 200);
+    let root = cat.audit_root(200).unwrap();
+    assert_eq!(root, recomputed_root(&cat));
+    // Every record knows its place.
+    for (i, item) in cat.audit_scan().enumerate() {
+        let (_, bytes) = item.unwrap();
+        assert_eq!(Catalog::decode_access(&bytes).unwrap().seq, Some(i as u64));
+    }
+    drop(cat);
+    let cat = Catalog::open(dir.path()).unwrap();
+    assert_eq!(cat.audit_size(), 200);
+    cat.log_access(&access(999)).unwrap();
+    assert_eq!(cat.audit_root(201).unwrap(), recomputed_root(&cat));
+    assert_eq!(cat.audit_root(200).unwrap(), root);
+}
+
+#[test]
+fn records_of_the_log_before_the_tree_are_moved_into_it() {
     let dir = tempfile::tempdir().unwrap();
     let ids = IdGenerator::new();
     {
         let cat = Catalog::open(dir.path()).unwrap();
         for i in 0..3 {
+            cat.db
+                .put_cf(cat.cf(CF_ACCESS_LOG), ids.raw(), codec::encode(&access(i)))
+                .unwrap();
+        }
+    }
+    let cat = Catalog::open(dir.path()).unwrap();
+    assert_eq!(cat.audit_size(), 3);
+    let details: Vec<String> = cat
+        .access_log(10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.detail)
+        .collect();
+    assert_eq!(details, ["read 2", "read 1", "read 0"]);
+    assert!(cat
+        .db
+        .iterator_cf(cat.cf(CF_ACCESS_LOG), rocksdb::IteratorMode::Start)
+        .next()
+        .is_none());
+    assert_eq!(cat.audit_root(3).unwrap(), recomputed_root(&cat));
+}
+
+#[test]
+fn access_log_is_kept_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let cat = Catalog::open(dir.path()).unwrap();
+        for i in 0..3 {
             let record = akte_types::AccessRecord {
+                seq: None,
                 at: now_millis(),
                 action: akte_types::AccessAction::DownloadDocument,
                 principal: None,
@@ -386,8 +477,7 @@ fn access_log_is_kept_newest_first() {
                 policies: vec!["caseworker-own-site".into()],
                 reason: None,
             };
-            let id = ids.document_id().to_bytes();
-            cat.log_access(id, &record).unwrap();
+            assert_eq!(cat.log_access(&record).unwrap(), i);
         }
     }
     let cat = Catalog::open(dir.path()).unwrap();

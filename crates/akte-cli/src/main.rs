@@ -115,6 +115,13 @@ enum AuditCommand {
         #[command(flatten)]
         filter: AuditFilter,
     },
+    /// Recompute the log's Merkle tree from its records and check it against
+    /// every signed checkpoint (catalog and object store); print where it
+    /// breaks. Exits with 1 if it does.
+    Verify {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -216,6 +223,75 @@ async fn shutdown_signal() {
         let _ = ctrl_c.await;
     }
     tracing::info!("shutting down");
+}
+
+/// `akte audit verify`.
+async fn audit_verify(server: &ServerArgs) -> anyhow::Result<()> {
+    init_logging("warn");
+    let settings = load_config(server, None)?.validate()?;
+    let store =
+        Store::open(settings).context("opening the store (is the server still running?)")?;
+    let v = store.verify_access_log().await?;
+    for p in &v.problems {
+        println!("BROKEN  {p}");
+    }
+    println!(
+        "{} records, {} checkpoints: {}",
+        v.records,
+        v.checkpoints,
+        if v.intact() { "intact" } else { "BROKEN" }
+    );
+    if !v.intact() {
+        anyhow::bail!("the access log does not verify: see above");
+    }
+    Ok(())
+}
+
+/// `akte audit show` and `akte audit export` (`json`).
+async fn audit_list(server: &ServerArgs, filter: AuditFilter, json: bool) -> anyhow::Result<()> {
+    init_logging("warn");
+    let settings = load_config(server, None)?.validate()?;
+    let store =
+        Store::open(settings).context("opening the store (is the server still running?)")?;
+    let auditor = local(akte_core::access::PrincipalKind::Auditor, "audit");
+    let records = store
+        .access_records(
+            &auditor,
+            akte_core::AccessFilter {
+                case_number: filter.case,
+                principal: filter.principal,
+                limit: filter.limit,
+                ..akte_core::AccessFilter::default()
+            },
+        )
+        .await?;
+    for r in records {
+        if json {
+            println!("{}", serde_json::to_string(&r)?);
+            continue;
+        }
+        let at = std::time::UNIX_EPOCH
+            + std::time::Duration::from_millis(u64::try_from(r.at).unwrap_or(0));
+        let decision = match r.decision {
+            Some(akte_types::AccessDecision::Denied) => "DENIED",
+            _ => "",
+        };
+        println!(
+            "{}  {:<20} {:<6} {:<24} {:<22} {:<15} {:<27} {}{}",
+            humantime::format_rfc3339_millis(at),
+            format!("{:?}", r.action),
+            decision,
+            r.principal.as_deref().unwrap_or("-"),
+            r.peer,
+            r.case_number.as_deref().unwrap_or("-"),
+            r.document_id.as_deref().unwrap_or("-"),
+            r.detail,
+            r.reason
+                .map(|(code, text)| format!(" reason={code}: {text}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
@@ -331,55 +407,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Audit { command } => {
-            init_logging("warn");
-            let (server, filter, json) = match command {
-                AuditCommand::Show { server, filter } => (server, filter, false),
-                AuditCommand::Export { server, filter } => (server, filter, true),
-            };
-            let settings = load_config(&server, None)?.validate()?;
-            let store = Store::open(settings)
-                .context("opening the store (is the server still running?)")?;
-            let auditor = local(akte_core::access::PrincipalKind::Auditor, "audit");
-            let records = store
-                .access_records(
-                    &auditor,
-                    akte_core::AccessFilter {
-                        case_number: filter.case,
-                        principal: filter.principal,
-                        limit: filter.limit,
-                        ..akte_core::AccessFilter::default()
-                    },
-                )
-                .await?;
-            for r in records {
-                if json {
-                    println!("{}", serde_json::to_string(&r)?);
-                    continue;
-                }
-                let at = std::time::UNIX_EPOCH
-                    + std::time::Duration::from_millis(u64::try_from(r.at).unwrap_or(0));
-                let decision = match r.decision {
-                    Some(akte_types::AccessDecision::Denied) => "DENIED",
-                    _ => "",
-                };
-                println!(
-                    "{}  {:<20} {:<6} {:<24} {:<22} {:<15} {:<27} {}{}",
-                    humantime::format_rfc3339_millis(at),
-                    format!("{:?}", r.action),
-                    decision,
-                    r.principal.as_deref().unwrap_or("-"),
-                    r.peer,
-                    r.case_number.as_deref().unwrap_or("-"),
-                    r.document_id.as_deref().unwrap_or("-"),
-                    r.detail,
-                    r.reason
-                        .map(|(code, text)| format!(" reason={code}: {text}"))
-                        .unwrap_or_default()
-                );
-            }
-            Ok(())
-        }
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { server } => audit_verify(&server).await,
+            AuditCommand::Show { server, filter } => audit_list(&server, filter, false).await,
+            AuditCommand::Export { server, filter } => audit_list(&server, filter, true).await,
+        },
         Command::Token {
             command:
                 TokenCommand::Issue {

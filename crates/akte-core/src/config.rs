@@ -314,6 +314,8 @@ pub struct Settings {
     pub scrub_bytes_per_sec: u64,
     /// The access rules' file; `None`: the reference policies.
     pub policy_file: Option<PathBuf>,
+    /// Time between signed checkpoints of the access log.
+    pub checkpoint_interval: std::time::Duration,
     pub auth: crate::auth::AuthConfig,
 }
 
@@ -451,6 +453,9 @@ impl Config {
             },
             policy_file: (!self.access.policy_file.as_os_str().is_empty())
                 .then(|| self.access.policy_file.clone()),
+            checkpoint_interval: std::time::Duration::from_secs(
+                self.access.checkpoint_interval_secs.max(1),
+            ),
             auth: self.auth.clone(),
         })
     }

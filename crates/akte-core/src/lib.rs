@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod checkpoint;
 pub mod config;
 mod content;
 mod error;
@@ -15,6 +16,8 @@ mod store;
 
 #[cfg(test)]
 mod access_tests;
+#[cfg(test)]
+mod checkpoint_tests;
 #[cfg(test)]
 mod tests;
 

@@ -76,6 +76,7 @@ pub fn access_record(r: akte_types::AccessRecord) -> pb::AccessRecord {
         decision: r.decision.map(|d| serde_plain(&d)).unwrap_or_default(),
         policies: r.policies,
         reason: r.reason.map(|(code, text)| pb::AccessReason { code, text }),
+        seq: r.seq.unwrap_or_default(),
     }
 }
 

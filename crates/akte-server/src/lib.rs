@@ -47,6 +47,7 @@ pub async fn serve(
     let gc = store.spawn_gc();
     let scrub = store.spawn_scrub();
     let key_refresh = auth.spawn_key_refresh();
+    let checkpoints = store.spawn_checkpoints(store.checkpoint_interval());
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -112,6 +113,10 @@ pub async fn serve(
     indexer.abort();
     for w in ocr_workers {
         w.abort();
+    }
+    checkpoints.abort();
+    if let Err(e) = store.write_checkpoint().await {
+        tracing::warn!(error = %e, "writing the access log's checkpoint at shutdown failed");
     }
     for task in [gc, scrub, key_refresh].into_iter().flatten() {
         task.abort();

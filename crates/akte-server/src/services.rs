@@ -409,4 +409,65 @@ impl pb::audit_service_server::AuditService for AuditApi {
             records: records.into_iter().map(convert::access_record).collect(),
         }))
     }
+
+    async fn get_checkpoint(
+        &self,
+        request: Request<pb::GetCheckpointRequest>,
+    ) -> Result<Response<pb::Checkpoint>, Status> {
+        let caller = caller(&request, None)?;
+        let c = self
+            .store
+            .latest_checkpoint(&caller)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::Checkpoint {
+            signed_text: c.signed_text(),
+            root: hex::decode(&c.root).unwrap_or_default().into(),
+            signature: hex::decode(&c.signature).unwrap_or_default().into(),
+            at: Some(convert::timestamp(c.at)),
+            size: c.size,
+            catalog_id: c.catalog_id,
+            public_key: self.store.checkpoint_public_key().into(),
+        }))
+    }
+
+    async fn get_inclusion_proof(
+        &self,
+        request: Request<pb::GetInclusionProofRequest>,
+    ) -> Result<Response<pb::InclusionProof>, Status> {
+        let caller = caller(&request, None)?;
+        let r = request.into_inner();
+        let p = self
+            .store
+            .inclusion_proof(&caller, r.seq, r.tree_size)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::InclusionProof {
+            seq: p.seq,
+            tree_size: p.tree_size,
+            root: p.root.to_vec().into(),
+            path: p.path.iter().map(|h| h.to_vec().into()).collect(),
+            record: p.record.into(),
+        }))
+    }
+
+    async fn get_consistency_proof(
+        &self,
+        request: Request<pb::GetConsistencyProofRequest>,
+    ) -> Result<Response<pb::ConsistencyProof>, Status> {
+        let caller = caller(&request, None)?;
+        let r = request.into_inner();
+        let (second, first_root, second_root, proof) = self
+            .store
+            .consistency_proof(&caller, r.first, r.second)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::ConsistencyProof {
+            first: r.first,
+            second,
+            first_root: first_root.to_vec().into(),
+            second_root: second_root.to_vec().into(),
+            proof: proof.iter().map(|h| h.to_vec().into()).collect(),
+        }))
+    }
 }

@@ -3,6 +3,7 @@
 mod case_number;
 mod hash;
 mod ids;
+pub mod merkle;
 mod records;
 
 pub use case_number::{

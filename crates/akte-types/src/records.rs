@@ -187,6 +187,9 @@ pub enum AccessDecision {
 /// where, what, why, and which rules decided it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessRecord {
+    /// Its place in the log (0, 1, 2, ...); set when it is appended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
     pub at: UnixMillis,
     pub action: AccessAction,
     /// The authenticated principal; none while the service has no authentication.

@@ -7,12 +7,23 @@ use serde::Deserialize;
 
 use crate::access::PrincipalKind;
 
-/// The access rules (see config/policies.cedar).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+/// The access rules (see config/policies.cedar) and the access log.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccessConfig {
     /// A Cedar policy file; empty: the reference policies.
     pub policy_file: PathBuf,
+    /// Seconds between signed checkpoints of the access log.
+    pub checkpoint_interval_secs: u64,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self {
+            policy_file: PathBuf::new(),
+            checkpoint_interval_secs: 60,
+        }
+    }
 }
 
 /// Who may call: tokens and client certificates.

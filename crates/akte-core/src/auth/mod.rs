@@ -15,6 +15,7 @@ use jsonwebtoken::errors::ErrorKind;
 use serde_json::Value;
 
 pub use config::{AccessConfig, AuthConfig, ClaimsConfig, ClientConfig};
+pub(crate) use local::write_private;
 pub use local::{LocalKey, ADMIN_TOKEN_FILE};
 
 use crate::access::{Principal, PrincipalKind};

@@ -145,6 +145,7 @@ impl Store {
         detail: String,
     ) -> Result<()> {
         let record = AccessRecord {
+            seq: None,
             at: now_millis(),
             action,
             principal: Some(caller.principal.label()),
@@ -163,9 +164,9 @@ impl Store {
                 .as_ref()
                 .map(|r| (r.code.clone(), r.text.clone())),
         };
-        let id = self.inner.ids.raw();
-        self.blocking(move |inner| Ok(inner.catalog.log_access(id, &record)?))
+        self.blocking(move |inner| Ok(inner.catalog.log_access(&record)?))
             .await
+            .map(drop)
     }
 
     /// Remembers an access class, once.

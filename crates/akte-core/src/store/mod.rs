@@ -94,6 +94,8 @@ pub(crate) struct Inner {
     /// Held while index documents are built and written, so that a change
     /// of a case's restriction and an indexing batch do not interleave.
     pub(crate) index_lock: parking_lot::Mutex<()>,
+    /// Signs the access log's checkpoints.
+    pub(crate) checkpoint_key: crate::checkpoint::CheckpointKey,
 }
 
 /// The store; cheap to clone.
@@ -226,6 +228,7 @@ impl Store {
             other => other?,
         };
         let classes = catalog.access_classes()?.into_iter().collect();
+        let checkpoint_key = crate::checkpoint::CheckpointKey::open_or_create(&data)?;
         let ocr = match (&settings.ocr, settings.ocr_mode) {
             (None, _) => None,
             (Some(o), mode) => match akte_extract::ocr_available(o) {
@@ -263,6 +266,7 @@ impl Store {
                 policies,
                 classes: parking_lot::RwLock::new(classes),
                 index_lock: parking_lot::Mutex::new(()),
+                checkpoint_key,
             }),
         })
     }
@@ -273,6 +277,11 @@ impl Store {
 
     pub fn blobs(&self) -> &BlobStore {
         &self.inner.blobs
+    }
+
+    /// Time between signed checkpoints of the access log.
+    pub fn checkpoint_interval(&self) -> std::time::Duration {
+        self.inner.settings.checkpoint_interval
     }
 
     pub fn data_dir(&self) -> &Path {
