@@ -272,5 +272,76 @@ fn index(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(micro, hashing, blobs, catalog, index);
+/// What authorising a call costs: checking a token, asking the rules, and
+/// (for a search) asking them about every access class.
+fn access(c: &mut Criterion) {
+    use akte_core::access::{
+        case_class, class_resource, Action, Caller, Policies, Principal, PrincipalKind, Resource,
+    };
+    use akte_core::auth::{AuthConfig, Authenticator};
+    let dir = tempfile::tempdir().unwrap();
+    let auth = Authenticator::open(dir.path(), &AuthConfig::default()).unwrap();
+    let anna = Principal::new(PrincipalKind::Caseworker, "anna").with_sites(&["Standort3"]);
+    let token = auth
+        .local_key()
+        .issue(&anna, std::time::Duration::from_secs(3600), "akte")
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let policies = Policies::reference().unwrap();
+    let caller = Caller::new(anna, "10.0.0.1:1");
+    let own = Resource::Case {
+        site: "Standort3".into(),
+        restricted_to: None,
+    };
+    // 20 sites, each with open cases, an inbox and one restricted group.
+    let classes: Vec<Resource> = (0..20)
+        .flat_map(|s| {
+            let site = format!("Standort{s}");
+            [
+                case_class(&site, None),
+                case_class(&site, Some("personal")),
+                akte_core::access::inbox_class(&site),
+            ]
+        })
+        .filter_map(|c| class_resource(&c))
+        .collect();
+    let mut g = c.benchmark_group("access");
+    g.bench_function("verify a token (EdDSA, this server's key)", |b| {
+        b.iter(|| runtime.block_on(auth.authenticate(&token)).unwrap())
+    });
+    g.bench_function("ask the rules once (Cedar)", |b| {
+        b.iter(|| policies.check(&caller, Action::ReadDocument, &own).unwrap())
+    });
+    let log_dir = tempfile::tempdir().unwrap();
+    let catalog = akte_catalog::Catalog::open(log_dir.path()).unwrap();
+    let record = akte_types::AccessRecord {
+        seq: None,
+        at: akte_types::now_millis(),
+        action: akte_types::AccessAction::GetDocument,
+        principal: Some("caseworker:anna".into()),
+        peer: "10.0.0.1:1".into(),
+        case_number: Some("12345BG0000001".into()),
+        document_id: Some("01JD3X1A0000000000000000AA".into()),
+        detail: String::new(),
+        decision: Some(akte_types::AccessDecision::Allowed),
+        policies: vec!["caseworker-own-site".into()],
+        reason: None,
+    };
+    g.bench_function("log an access (Merkle leaf and nodes, synced)", |b| {
+        b.iter(|| catalog.log_access(&record).unwrap())
+    });
+    g.bench_function("a search's access classes (60 classes)", |b| {
+        b.iter(|| {
+            classes
+                .iter()
+                .filter(|r| policies.check(&caller, Action::Search, r).unwrap().allowed)
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(micro, hashing, blobs, catalog, index, access);
 criterion_main!(micro);

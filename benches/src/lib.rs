@@ -122,6 +122,20 @@ pub mod corpus {
 
     /// Letter `i` of the corpus: 150–600 words, its site and case derived from
     /// `i`, the marked term in [`MARKED_SHARE`] of them.
+    /// The access class of document `i` (as `akte_core::access` names them):
+    /// one in 100 is in a restricted case, one in 20 waits in its site's
+    /// inbox, the rest are in open cases of their site.
+    pub fn access_class(i: usize) -> String {
+        let site = format!("Standort{}", i % SITES);
+        if i % 100 == 7 {
+            akte_core::access::case_class(&site, Some("personal"))
+        } else if i % 20 == 3 {
+            akte_core::access::inbox_class(&site)
+        } else {
+            akte_core::access::case_class(&site, None)
+        }
+    }
+
     pub fn document(rng: &mut StdRng, i: usize) -> IndexDoc {
         let words = rng.random_range(150..600);
         let mut body = String::with_capacity(words * 9);
@@ -139,7 +153,7 @@ pub mod corpus {
             document_id: format!("{i:026}"),
             case_number: format!("{:05}BG{:07}", i % 100_000, i / 10),
             site: format!("Standort{}", i % SITES),
-            access: format!("case\u{1f}Standort{}\u{1f}", i % SITES),
+            access: access_class(i),
             document_type: "Brief".into(),
             received_at: 1_700_000_000_000 + i as i64,
             title: format!("Schreiben {i}"),

@@ -2,7 +2,10 @@
 //! German word list with Zipf-like term frequencies, spread over 20 sites,
 //! one term ("Widerspruch") in ~14% of them. Measures index build rate,
 //! query latency (p50/p95/p99) with and without a site filter, cold start
-//! (open + first query) and the process's resident memory.
+//! (open + first query) and the process's resident memory; and the same
+//! queries with the access rules' filter inside them, as a caseworker of one
+//! site searches (that site's open cases and inbox) and as one who states a
+//! reason (the open cases of every site), beside the numbers without.
 //!
 //! Baseline in the same run: the same queries as raw Tantivy term queries
 //! (no query parsing, no filter, no snippets) on the same index.
@@ -13,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use akte_benches::corpus::{document, MARKED, SITES};
 use akte_benches::{millis, percentile, rss_bytes};
+use akte_core::access::{case_class, inbox_class};
 use akte_index::{SearchIndex, SearchQuery};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -73,6 +77,11 @@ fn main() -> anyhow::Result<()> {
     let mut plain = Vec::new();
     let mut filtered = Vec::new();
     let mut raw = Vec::new();
+    let mut own_site = Vec::new();
+    let mut all_sites = Vec::new();
+    let every_site: Vec<String> = (0..SITES)
+        .map(|s| case_class(&format!("Standort{s}"), None))
+        .collect();
     for r in 0..rounds {
         for q in &queries {
             let t = Instant::now();
@@ -99,6 +108,23 @@ fn main() -> anyhow::Result<()> {
                 20,
             )?;
             raw.push(t.elapsed());
+            let site = format!("Standort{}", r % SITES);
+            let t = Instant::now();
+            index.search(&SearchQuery {
+                text: (*q).into(),
+                access: Some(vec![case_class(&site, None), inbox_class(&site)]),
+                limit: 20,
+                ..SearchQuery::default()
+            })?;
+            own_site.push(t.elapsed());
+            let t = Instant::now();
+            index.search(&SearchQuery {
+                text: (*q).into(),
+                access: Some(every_site.clone()),
+                limit: 20,
+                ..SearchQuery::default()
+            })?;
+            all_sites.push(t.elapsed());
         }
     }
     println!("| documents | build | docs/s | cold start (open + first query) | `{MARKED}` in | query p50 / p95 / p99 | with site filter p50 / p95 / p99 | raw Tantivy term query p50 / p95 / p99 (baseline) | p99 filtered / baseline | RSS |");
@@ -121,6 +147,26 @@ fn main() -> anyhow::Result<()> {
         p99_raw,
         p99_filtered / p99_raw.max(1e-6),
         rss_mib()
+    );
+    println!();
+    println!("| documents | without access filter p50 / p95 / p99 | caseworker of one site (2 classes) p50 / p95 / p99 | with a reason, every site (20 classes) p50 / p95 / p99 | p99 one site / without | p99 every site / without |");
+    println!("|---|---|---|---|---|---|");
+    let p99_plain = pct(&mut plain, 0.99);
+    let p99_own = pct(&mut own_site, 0.99);
+    let p99_all = pct(&mut all_sites, 0.99);
+    println!(
+        "| {n} | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} / {:.2} ms | {:.2} / {:.2} / {:.2} ms | {:.2} | {:.2} |",
+        pct(&mut plain, 0.5),
+        pct(&mut plain, 0.95),
+        p99_plain,
+        pct(&mut own_site, 0.5),
+        pct(&mut own_site, 0.95),
+        p99_own,
+        pct(&mut all_sites, 0.5),
+        pct(&mut all_sites, 0.95),
+        p99_all,
+        p99_own / p99_plain.max(1e-6),
+        p99_all / p99_plain.max(1e-6),
     );
     Ok(())
 }

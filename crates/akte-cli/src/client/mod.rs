@@ -36,10 +36,22 @@ pub struct Server {
     pub ca_cert: Option<PathBuf>,
     /// Client certificate (PEM) for a server that asks for one (with
     /// --client-key).
-    #[arg(long, global = true, env = "AKTE_CLIENT_CERT", requires = "client_key")]
+    #[arg(
+        long,
+        visible_alias = "cert",
+        global = true,
+        env = "AKTE_CLIENT_CERT",
+        requires = "client_key"
+    )]
     pub client_cert: Option<PathBuf>,
     /// The client certificate's private key (PEM).
-    #[arg(long, global = true, env = "AKTE_CLIENT_KEY", requires = "client_cert")]
+    #[arg(
+        long,
+        visible_alias = "key",
+        global = true,
+        env = "AKTE_CLIENT_KEY",
+        requires = "client_cert"
+    )]
     pub client_key: Option<PathBuf>,
     /// Bearer token (from the identity provider, or `akte token issue`).
     /// Without it, --token-file; without that, the admin token of a server
