@@ -332,6 +332,41 @@ fn access(c: &mut Criterion) {
     g.bench_function("log an access (Merkle leaf and nodes, synced)", |b| {
         b.iter(|| catalog.log_access(&record).unwrap())
     });
+    // A whole case lookup through the store, as a caseworker: the rules, the
+    // synced access record, the read; beside the bare catalog read.
+    let store_dir = tempfile::tempdir().unwrap();
+    let settings = akte_core::Config {
+        data_dir: store_dir.path().to_path_buf(),
+        ..akte_core::Config::default()
+    }
+    .validate()
+    .unwrap();
+    let store = akte_core::Store::open(settings).unwrap();
+    let admin = Caller::local_admin("bench");
+    runtime
+        .block_on(store.create_case(
+            &admin,
+            akte_core::NewCase {
+                case_number: "12345BG0000001".into(),
+                site: "Standort3".into(),
+                ..akte_core::NewCase::default()
+            },
+        ))
+        .unwrap();
+    let number: akte_types::CaseNumber = store.parse_case_number("12345BG0000001").unwrap();
+    g.bench_function(
+        "get a case through the store, as a caseworker (rules, synced record)",
+        |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(store.get_case_by_number(&caller, "12345BG0000001"))
+                    .unwrap()
+            })
+        },
+    );
+    g.bench_function("get a case from the catalog (baseline)", |b| {
+        b.iter(|| store.catalog().get_case_by_number(&number).unwrap())
+    });
     g.bench_function("a search's access classes (60 classes)", |b| {
         b.iter(|| {
             classes

@@ -168,6 +168,10 @@ impl Policies {
         })
     }
 
+    fn checked_schema(&self) -> Option<&Schema> {
+        cfg!(debug_assertions).then_some(&self.schema)
+    }
+
     /// Whether `caller` may do `action` on `resource`.
     pub fn check(&self, caller: &Caller, action: Action, resource: &Resource) -> Result<Verdict> {
         let principal = &caller.principal;
@@ -221,7 +225,9 @@ impl Policies {
                 Entity::new(r_uid.clone(), r_attrs, Default::default())
                     .map_err(|e| internal(&e))?,
             ],
-            Some(&self.schema),
+            // Built here to the schema's shape: checked against it in debug
+            // builds (the tests), not on every call of a release build.
+            self.checked_schema(),
         )
         .map_err(|e| internal(&e))?;
         let context = Context::from_pairs([
@@ -240,7 +246,7 @@ impl Policies {
             uid("Akte::Action", action.name()),
             r_uid,
             context,
-            Some(&self.schema),
+            self.checked_schema(),
         )
         .map_err(|e| internal(&e))?;
         let response = self

@@ -37,6 +37,9 @@ pub(crate) fn denied(what: &str) -> CoreError {
     CoreError::PermissionDenied(format!("{what}: not permitted, or it does not exist"))
 }
 
+/// Principals whose visible classes are remembered at most.
+const CLASS_CACHE_ENTRIES: usize = 10_000;
+
 /// Which access records an auditor asks for.
 #[derive(Clone, Debug, Default)]
 pub struct AccessFilter {
@@ -182,11 +185,25 @@ impl Store {
     }
 
     /// The access classes whose documents `caller` may find with `action`.
+    /// Remembered per principal, reason and action until a class is added
+    /// (classes are only ever added; the rules do not change while the
+    /// service runs).
     pub(crate) fn visible_classes(&self, caller: &Caller, action: Action) -> Result<Vec<String>> {
+        let key = format!(
+            "{:?}|{}|{}",
+            caller.principal,
+            caller.reason.is_some(),
+            action.name()
+        );
         let classes: Vec<String> = self.inner.classes.read().iter().cloned().collect();
+        if let Some((known, visible)) = self.inner.class_cache.lock().get(&key) {
+            if *known == classes.len() {
+                return Ok(visible.clone());
+            }
+        }
         let mut visible = Vec::new();
-        for class in classes {
-            let Some(resource) = access::class_resource(&class) else {
+        for class in &classes {
+            let Some(resource) = access::class_resource(class) else {
                 continue;
             };
             if self
@@ -195,9 +212,14 @@ impl Store {
                 .check(caller, action, &resource)?
                 .allowed
             {
-                visible.push(class);
+                visible.push(class.clone());
             }
         }
+        let mut cache = self.inner.class_cache.lock();
+        if cache.len() >= CLASS_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, (classes.len(), visible.clone()));
         Ok(visible)
     }
 

@@ -91,6 +91,10 @@ pub(crate) struct Inner {
     pub(crate) policies: crate::access::Policies,
     /// Access classes of the search index (see [`crate::access::case_class`]).
     pub(crate) classes: parking_lot::RwLock<std::collections::BTreeSet<String>>,
+    /// The classes each principal may search, with the number of classes
+    /// they were worked out from (see `Store::visible_classes`).
+    pub(crate) class_cache:
+        parking_lot::Mutex<std::collections::HashMap<String, (usize, Vec<String>)>>,
     /// Held while index documents are built and written, so that a change
     /// of a case's restriction and an indexing batch do not interleave.
     pub(crate) index_lock: parking_lot::Mutex<()>,
@@ -265,6 +269,7 @@ impl Store {
                 free_space: Box::new(|p: &Path| fs4::available_space(p)),
                 policies,
                 classes: parking_lot::RwLock::new(classes),
+                class_cache: parking_lot::Mutex::default(),
                 index_lock: parking_lot::Mutex::new(()),
                 checkpoint_key,
             }),
