@@ -339,3 +339,55 @@ async fn filing_needs_the_right_on_both_ends() {
         .unwrap();
     assert_eq!(filed.case_number_str(), "12345BG0000001");
 }
+
+#[tokio::test]
+async fn a_document_filed_into_a_restricted_case_vanishes_from_others_searches_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |_| {});
+    case(&s, "12345BG0000001", "Nord", Some("personal")).await;
+    let inbox = UploadHeader {
+        site: "Nord".into(),
+        ..header("")
+    };
+    let doc = s
+        .upload(&admin(), inbox, body("Gehaltsabrechnung Kollegin"))
+        .await
+        .unwrap();
+    s.index_pending().await.unwrap();
+    let anna = caseworker("anna", "Nord");
+    assert_eq!(hits(&s, &anna, "Gehaltsabrechnung").await.0, 1);
+    let mut petra = anna.clone();
+    petra.principal.groups = vec!["personal".into()];
+    s.assign_document(&petra, &doc.document_id.to_string(), "12345BG0000001", "")
+        .await
+        .unwrap();
+    // No indexing pass in between.
+    assert_eq!(hits(&s, &anna, "Gehaltsabrechnung").await.0, 0);
+    assert_eq!(hits(&s, &petra, "Gehaltsabrechnung").await.0, 1);
+}
+
+#[tokio::test]
+async fn a_letter_routed_into_a_restricted_case_is_never_counted_for_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |_| {});
+    case(&s, "12345BG0000002", "Nord", Some("personal")).await;
+    let inbox = UploadHeader {
+        site: "Nord".into(),
+        ..header("")
+    };
+    s.upload(
+        &admin(),
+        inbox,
+        body("Ihr Zeichen 12345BG0000002: Gehaltsabrechnung"),
+    )
+    .await
+    .unwrap();
+    // Filed by the number in its text (the pass that files it indexes it
+    // under the restricted case's class).
+    s.index_pending().await.unwrap();
+    let anna = caseworker("anna", "Nord");
+    assert_eq!(hits(&s, &anna, "Gehaltsabrechnung").await.0, 0);
+    let mut petra = anna.clone();
+    petra.principal.groups = vec!["personal".into()];
+    assert_eq!(hits(&s, &petra, "Gehaltsabrechnung").await.0, 1);
+}

@@ -127,7 +127,24 @@ impl Store {
             let mut docs = docs;
             let _indexing = inner.index_lock.lock();
             for d in &mut docs {
-                d.access = access_class(inner, &d.document_id)?;
+                // A document this batch files into a case is found under that
+                // case's class at once (it may be restricted).
+                let destination = updates.iter().find_map(|u| match &u.place {
+                    Some(akte_catalog::Placement {
+                        to: akte_catalog::Destination::Case { case, .. },
+                        ..
+                    }) if u.document_id.to_string() == d.document_id => Some(case),
+                    _ => None,
+                });
+                d.access = match destination {
+                    Some(case) => {
+                        let class =
+                            crate::access::case_class(&case.site, case.restricted_to.as_deref());
+                        remember_class(inner, &class)?;
+                        class
+                    }
+                    None => access_class(inner, &d.document_id)?,
+                };
             }
             inner.index.upsert(&docs)?;
             inner.index.commit()?;
@@ -372,11 +389,37 @@ fn access_class(inner: &Inner, document_id: &str) -> Result<String> {
         Some(Some(case)) => crate::access::case_class(&case.site, case.restricted_to.as_deref()),
         _ => crate::access::inbox_class(&doc.site),
     };
-    if !inner.classes.read().contains(&class) {
-        inner.catalog.add_access_class(&class)?;
-        inner.classes.write().insert(class.clone());
-    }
+    remember_class(inner, &class)?;
     Ok(class)
+}
+
+/// Adds an access class to those searches ask the rules about.
+fn remember_class(inner: &Inner, class: &str) -> Result<()> {
+    if !inner.classes.read().contains(class) {
+        inner.catalog.add_access_class(class)?;
+        inner.classes.write().insert(class.to_owned());
+    }
+    Ok(())
+}
+
+/// Indexes documents again as they are now (text from the catalog, access
+/// class of their case or inbox), visible to searches when it returns. The
+/// caller holds `index_lock`.
+pub(crate) fn reindex_documents(inner: &Inner, docs: &[Document]) -> Result<()> {
+    let mut index_docs = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let pages = inner
+            .catalog
+            .get_text(doc.document_id)?
+            .map(|t| t.pages)
+            .unwrap_or_default();
+        let mut d = index_doc(doc, &pages);
+        d.access = access_class(inner, &d.document_id)?;
+        index_docs.push(d);
+    }
+    inner.index.upsert(&index_docs)?;
+    inner.index.commit()?;
+    Ok(())
 }
 
 /// Indexes a case's documents again under the case's current access class,

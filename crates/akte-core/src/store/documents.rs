@@ -339,6 +339,14 @@ impl Store {
                 return Err(super::audit::denied(&doc_what));
             }
         };
+        // Found under its new case's access class before this returns (the
+        // case may be restricted); the indexer's pass then adds nothing new.
+        let moved = doc.clone();
+        self.blocking(move |inner| {
+            let _indexing = inner.index_lock.lock();
+            crate::indexer::reindex_documents(inner, &[moved])
+        })
+        .await?;
         self.inner.index_wakeup.notify_one();
         tracing::info!(document_id = %doc.document_id, case_number = %doc.case_number_str(), "document assigned");
         Ok(doc)
