@@ -268,6 +268,20 @@ async fn stations_upload_under_their_own_id_only_and_read_nothing() {
     );
     s.index_pending().await.unwrap();
     assert_eq!(hits(&s, &station, "Antrag").await.0, 0);
+    // Someone else naming that station does not learn where its document went.
+    case(&s, "12345BG0000002", "Süd", None).await;
+    let bernd = caseworker("bernd", "Süd");
+    let posing = UploadHeader {
+        case_number: "12345BG0000002".into(),
+        ..scanned("scan-01")
+    };
+    assert_eq!(
+        s.upload(&bernd, posing, body("Antrag"))
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::PermissionDenied
+    );
 }
 
 #[tokio::test]

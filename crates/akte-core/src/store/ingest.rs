@@ -91,7 +91,7 @@ impl Store {
         // before any content is taken if it said what the content hashes to.
         if let Some(hash) = header.expected {
             if let Some(doc) = self.station_duplicate(&header, hash).await? {
-                return self.uploaded(caller, &verdict, doc, "already stored").await;
+                return self.earlier_upload(caller, &verdict, doc).await;
             }
         }
         let received = self.receive(&header, chunks).await?;
@@ -99,12 +99,44 @@ impl Store {
             .station_duplicate(&header, received.staged.hash())
             .await?
         {
-            return self.uploaded(caller, &verdict, doc, "already stored").await;
+            return self.earlier_upload(caller, &verdict, doc).await;
         }
         self.check_disk_space(self.inner.blobs.local_bytes_to_commit(&received.staged))?;
         let doc = self.new_document(header, &received);
+        let new_id = doc.document_id;
         let doc = self.commit(doc, received.staged, slot).await?;
+        if doc.document_id != new_id {
+            return self.earlier_upload(caller, &verdict, doc).await;
+        }
         self.uploaded(caller, &verdict, doc, "stored").await
+    }
+
+    /// Answers with the station's earlier upload of the same content: to the
+    /// station itself, or to a caller who may read that document; to anyone
+    /// else it is not shown (someone naming another station in a transfer
+    /// note does not get to see where that station's document went).
+    async fn earlier_upload(
+        &self,
+        caller: &Caller,
+        verdict: &Verdict,
+        doc: Document,
+    ) -> Result<Document> {
+        let station = doc.transfer_note.as_ref().map(|n| n.station_id.as_str());
+        let own = caller.principal.kind == access::PrincipalKind::Station
+            && station == Some(caller.principal.name.as_str());
+        if !own {
+            let resource = self.point_read(|inner| super::audit::resource_of(inner, &doc))?;
+            self.authorize(
+                caller,
+                Action::ReadDocument,
+                &resource,
+                AccessAction::UploadDocument,
+                &Target::document(&doc),
+                "the earlier upload of this content",
+            )
+            .await?;
+        }
+        self.uploaded(caller, verdict, doc, "already stored").await
     }
 
     /// Checks that the caller may upload into the header's case or inbox
