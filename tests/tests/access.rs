@@ -321,7 +321,11 @@ async fn the_log_proves_itself_to_an_auditor() {
     use akte_types::merkle;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = Server::start(&data, Some("[ocr]\nmode = \"off\"\n")).unwrap();
+    let server = Server::start(
+        &data,
+        Some("[ocr]\nmode = \"off\"\n[access]\ncheckpoint_interval_secs = 1\n"),
+    )
+    .unwrap();
     let mut admin = clients(&server).await;
     create_case(&mut admin, "12345BG0000951", "Nord").await;
     let read = |c: &mut Clients| {
@@ -396,12 +400,20 @@ async fn the_log_proves_itself_to_an_auditor() {
     for _ in 0..7 {
         read(&mut admin).await;
     }
-    let second = audit
-        .get_checkpoint(pb::GetCheckpointRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(second.size > first.size);
+    // The next checkpoint (one a second here) covers them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let second = loop {
+        let c = audit
+            .get_checkpoint(pb::GetCheckpointRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        if c.size > first.size + 7 {
+            break c;
+        }
+        assert!(std::time::Instant::now() < deadline, "no newer checkpoint");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
     let c = audit
         .get_consistency_proof(pb::GetConsistencyProofRequest {
             first: first.size,

@@ -83,9 +83,13 @@ impl Catalog {
     /// in one synced batch; returns the first one's sequence number. The
     /// caller holds the writer's lock.
     fn append_access(&self, records: &[AccessRecord]) -> Result<u64> {
+        self.append_access_with(records, WriteBatch::default())
+    }
+
+    /// [`Catalog::append_access`] with further changes in the same write.
+    fn append_access_with(&self, records: &[AccessRecord], mut batch: WriteBatch) -> Result<u64> {
         let mut size = self.audit.size.lock();
         let first = *size;
-        let mut batch = WriteBatch::default();
         // Nodes made in this batch, which later ones in it may need.
         let mut fresh: std::collections::HashMap<(u32, u64), Hash> = Default::default();
         for (i, record) in records.iter().enumerate() {
@@ -242,12 +246,12 @@ impl Catalog {
         let _writer = self.audit.writer.lock();
         for chunk in old.chunks(1024) {
             let records: Vec<AccessRecord> = chunk.iter().map(|(_, r)| r.clone()).collect();
-            self.append_access(&records)?;
+            // Moved and removed in one write: a crash cannot move them twice.
             let mut batch = WriteBatch::default();
             for (k, _) in chunk {
                 batch.delete_cf(self.cf(CF_ACCESS_LOG), k);
             }
-            self.db.write_opt(batch, &synced())?;
+            self.append_access_with(&records, batch)?;
         }
         tracing::info!(records = old.len(), "access log moved into its Merkle tree");
         Ok(())

@@ -122,19 +122,37 @@ impl Catalog {
 const CLASS_PREFIX: &[u8] = b"access-class/";
 
 impl Catalog {
-    /// Sets or lifts a case's restriction; returns the case as changed.
+    /// Sets or lifts a case's restriction and queues its documents for
+    /// indexing, in one write; returns the case as changed.
     pub fn restrict_case(&self, id: CaseId, group: Option<String>) -> Result<Option<Case>> {
         let _guard = self.case_lock.lock();
         let Some(mut case) = self.get_case(id)? else {
             return Ok(None);
         };
         case.restricted_to = group;
-        self.db.put_cf_opt(
-            self.cf(CF_CASES),
-            id.to_bytes(),
-            codec::encode(&case),
-            &synced(),
-        )?;
+        // Its documents are queued for indexing in the same write: if the
+        // index is not brought up to date now, it is after a crash.
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_CASES), id.to_bytes(), codec::encode(&case));
+        let mut after = None;
+        loop {
+            let page = self.list_case_documents(id, after, 1024)?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.document_id);
+            for doc in &page {
+                let seq = self
+                    .next_seq
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                batch.put_cf(
+                    self.cf(crate::CF_INDEX_QUEUE),
+                    seq.to_be_bytes(),
+                    doc.document_id.to_bytes(),
+                );
+            }
+        }
+        self.db.write_opt(batch, &synced())?;
         Ok(Some(case))
     }
 

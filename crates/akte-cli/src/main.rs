@@ -121,6 +121,12 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         server: ServerArgs,
+        /// The checkpoint key's public half (hex, as GetCheckpoint and
+        /// `audit/<catalog>/checkpoint-key.pub` give it), kept apart from
+        /// this machine; without it, the key in the data directory is
+        /// trusted.
+        #[arg(long)]
+        public_key: Option<String>,
     },
 }
 
@@ -226,12 +232,15 @@ async fn shutdown_signal() {
 }
 
 /// `akte audit verify`.
-async fn audit_verify(server: &ServerArgs) -> anyhow::Result<()> {
+async fn audit_verify(server: &ServerArgs, public_key: Option<&str>) -> anyhow::Result<()> {
+    let pinned = public_key
+        .map(|k| hex::decode(k.trim()).context("--public-key must be hex"))
+        .transpose()?;
     init_logging("warn");
     let settings = load_config(server, None)?.validate()?;
     let store =
         Store::open(settings).context("opening the store (is the server still running?)")?;
-    let v = store.verify_access_log().await?;
+    let v = store.verify_access_log(pinned.as_deref()).await?;
     for p in &v.problems {
         println!("BROKEN  {p}");
     }
@@ -408,7 +417,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit { command } => match command {
-            AuditCommand::Verify { server } => audit_verify(&server).await,
+            AuditCommand::Verify { server, public_key } => {
+                audit_verify(&server, public_key.as_deref()).await
+            }
             AuditCommand::Show { server, filter } => audit_list(&server, filter, false).await,
             AuditCommand::Export { server, filter } => audit_list(&server, filter, true).await,
         },

@@ -77,6 +77,9 @@ async fn a_restricted_case_is_invisible_to_everyone_outside_its_group() {
         .await
         .unwrap();
     assert_eq!(view.case.restricted_to.as_deref(), Some("personal"));
+    // Queued for indexing in the same write, should the index not have
+    // taken the change (it has, see below).
+    assert_eq!(s.queue_len().await.unwrap(), 1);
     let (total, cases) = hits(&s, &anna, "Mietbescheinigung").await;
     assert_eq!((total, cases), (1, vec!["12345BG0000001".to_owned()]));
     // Not by the case number either, nor with a stated reason.
@@ -404,4 +407,32 @@ async fn a_letter_routed_into_a_restricted_case_is_never_counted_for_others() {
     let mut petra = anna.clone();
     petra.principal.groups = vec!["personal".into()];
     assert_eq!(hits(&s, &petra, "Gehaltsabrechnung").await.0, 1);
+}
+
+#[tokio::test]
+async fn a_taken_case_number_is_said_only_to_whoever_may_read_that_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |_| {});
+    case(&s, "12345BG0000001", "Nord", None).await;
+    let attempt = |site: &str| NewCase {
+        case_number: "12345BG0000001".into(),
+        site: site.into(),
+        ..NewCase::default()
+    };
+    let anna = caseworker("anna", "Nord");
+    assert_eq!(
+        s.create_case(&anna, attempt("Nord"))
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::AlreadyExists
+    );
+    let bernd = caseworker("bernd", "Süd");
+    assert_eq!(
+        s.create_case(&bernd, attempt("Süd"))
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::PermissionDenied
+    );
 }

@@ -148,6 +148,7 @@ impl Store {
     /// has them already; keeps it in the catalog and writes it to the
     /// object store (not on a node that only reads the store).
     pub async fn write_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let _one_at_a_time = self.inner.checkpoint_lock.lock().await;
         let checkpoint = self
             .blocking(|inner| {
                 let size = inner.catalog.audit_size();
@@ -175,13 +176,33 @@ impl Store {
             let unavailable = |e: object_store::Error| {
                 CoreError::Unavailable(format!("writing a checkpoint: {e}"))
             };
-            objects
-                .put(
-                    &self.checkpoint_prefix().clone().join("checkpoint-key.pub"),
-                    PutPayload::from(self.inner.checkpoint_key.public_hex()),
-                )
+            // The public key is written once; a different one there later
+            // means the key in the data directory was replaced.
+            let key_path = self.checkpoint_prefix().clone().join("checkpoint-key.pub");
+            let public = self.inner.checkpoint_key.public_hex();
+            let once = PutOptions {
+                mode: PutMode::Create,
+                ..PutOptions::default()
+            };
+            match objects
+                .put_opts(&key_path, PutPayload::from(public.clone()), once)
                 .await
-                .map_err(unavailable)?;
+            {
+                Ok(_) => {}
+                Err(object_store::Error::AlreadyExists { .. }) => {
+                    let there = objects
+                        .get(&key_path)
+                        .await
+                        .map_err(unavailable)?
+                        .bytes()
+                        .await
+                        .map_err(unavailable)?;
+                    if there.as_ref() != public.as_bytes() {
+                        tracing::error!("the object store holds another checkpoint key than the data directory: the key was replaced; run `akte audit verify --public-key`");
+                    }
+                }
+                Err(e) => return Err(unavailable(e)),
+            }
             // Never replaced: a second checkpoint of the same size (from a
             // restored or forked catalog) stays beside the first in the
             // catalog, and verification finds the two.
@@ -264,10 +285,34 @@ impl Store {
 
     /// Recomputes the access log's tree from its records and checks it
     /// against the stored subtrees and every checkpoint; says where it breaks.
-    pub async fn verify_access_log(&self) -> Result<Verification> {
+    ///
+    /// Signatures are checked with `pinned` (the checkpoint key's public
+    /// half as kept apart from this machine) if given, else with the key in
+    /// the data directory, which whoever can change the data directory can
+    /// also replace.
+    pub async fn verify_access_log(&self, pinned: Option<&[u8]>) -> Result<Verification> {
         let (checkpoints, mut problems) = self.all_checkpoints().await?;
         let count = checkpoints.values().map(Vec::len).sum();
-        let public = self.inner.checkpoint_key.public_key().to_vec();
+        let own = self.inner.checkpoint_key.public_key().to_vec();
+        let public = pinned.map_or_else(|| own.clone(), <[u8]>::to_vec);
+        if public != own {
+            problems.push(
+                "the checkpoint key in the data directory is not the one given: it was replaced"
+                    .to_owned(),
+            );
+        }
+        let key_path = self.checkpoint_prefix().clone().join("checkpoint-key.pub");
+        if let Ok(found) = self.inner.blobs.object_store().get(&key_path).await {
+            let there = found
+                .bytes()
+                .await
+                .map_err(|e| CoreError::Unavailable(format!("reading {key_path}: {e}")))?;
+            if there.as_ref() != hex::encode(&public).as_bytes() {
+                problems.push(format!(
+                    "{key_path} holds another checkpoint key than the one checked with"
+                ));
+            }
+        }
         let catalog_id = self.inner.catalog.catalog_id().to_owned();
         let (records, mut found) = self
             .blocking(move |inner| {
@@ -408,10 +453,16 @@ impl Store {
         .await
     }
 
-    /// The newest checkpoint, writing one first if the log grew since.
+    /// The newest checkpoint (written every `checkpoint_interval`; one is
+    /// made now if there is none yet).
     pub async fn latest_checkpoint(&self, caller: &crate::access::Caller) -> Result<Checkpoint> {
         self.audit_read(caller, "latest checkpoint".into()).await?;
-        self.write_checkpoint().await?;
+        let none_yet = self
+            .blocking(|inner| Ok(inner.catalog.checkpoint_sizes()?.is_empty()))
+            .await?;
+        if none_yet {
+            self.write_checkpoint().await?;
+        }
         self.blocking(|inner| {
             let (_, bytes) = inner
                 .catalog

@@ -49,7 +49,7 @@ async fn an_untouched_log_verifies() {
     let first = s.inner.catalog.audit_size();
     logged_more(&s, 5).await;
     s.write_checkpoint().await.unwrap();
-    let v = s.verify_access_log().await.unwrap();
+    let v = s.verify_access_log(None).await.unwrap();
     assert!(v.intact(), "{:#?}", v.problems);
     assert_eq!(v.records, s.inner.catalog.audit_size());
     // Each checkpoint is in the catalog and in the object store.
@@ -76,7 +76,7 @@ async fn a_flipped_byte_is_found_in_its_record() {
     let at = bytes.len() / 2;
     bytes[at] ^= 0x01;
     c.tamper_put_record(3, &bytes).unwrap();
-    let v = s.verify_access_log().await.unwrap();
+    let v = s.verify_access_log(None).await.unwrap();
     found(&v, "record 3 was changed");
     found(&v, "differ from what checkpoint");
 }
@@ -86,7 +86,7 @@ async fn a_dropped_record_is_found() {
     let dir = tempfile::tempdir().unwrap();
     let s = logged(dir.path(), 10).await;
     s.inner.catalog.tamper_delete_record(4).unwrap();
-    let v = s.verify_access_log().await.unwrap();
+    let v = s.verify_access_log(None).await.unwrap();
     found(&v, "records 4 to 4 are missing");
     found(&v, "differ from what checkpoint");
 }
@@ -100,7 +100,7 @@ async fn two_swapped_records_are_found() {
     let five = c.audit_record_bytes(5).unwrap().unwrap();
     c.tamper_put_record(2, &five).unwrap();
     c.tamper_put_record(5, &two).unwrap();
-    let v = s.verify_access_log().await.unwrap();
+    let v = s.verify_access_log(None).await.unwrap();
     found(&v, "record 2 says it is record 5");
     found(&v, "record 5 says it is record 2");
 }
@@ -121,7 +121,7 @@ async fn an_inserted_record_is_found() {
     fake.seq = Some(6);
     fake.principal = Some("caseworker:niemand".into());
     c.tamper_put_record(6, &serde_json_record(&fake)).unwrap();
-    let v = s.verify_access_log().await.unwrap();
+    let v = s.verify_access_log(None).await.unwrap();
     found(&v, "record 7 says it is record 6");
     found(&v, "record 6 was changed");
 }
@@ -160,13 +160,32 @@ async fn a_catalog_restored_from_an_older_copy_and_a_forked_log_are_found() {
     std::fs::remove_dir_all(dir.path().join("catalog")).unwrap();
     copy_dir(older.path(), &dir.path().join("catalog"));
     let s = logged(dir.path(), 0).await;
-    let v = s.verify_access_log().await.unwrap();
+    let v = s.verify_access_log(None).await.unwrap();
     found(&v, &format!("checkpoint {signed} (object store"));
     found(&v, "the catalog was restored from an older copy");
 
     // The restored log goes its own way past the signed size: a fork.
     logged_more(&s, 20).await;
     s.write_checkpoint().await.unwrap();
-    let v = s.verify_access_log().await.unwrap();
+    let v = s.verify_access_log(None).await.unwrap();
     found(&v, &format!("the first {signed} records differ"));
+}
+
+#[tokio::test]
+async fn a_replaced_checkpoint_key_is_found_with_the_pinned_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = logged(dir.path(), 3).await;
+    let pinned = s.checkpoint_public_key();
+    assert!(s.verify_access_log(Some(&pinned)).await.unwrap().intact());
+    drop(s);
+    // Someone replaces the key and signs the log anew.
+    std::fs::remove_file(dir.path().join("auth/checkpoint-key.pem")).unwrap();
+    let s = logged(dir.path(), 3).await;
+    let v = s.verify_access_log(Some(&pinned)).await.unwrap();
+    found(&v, "not the one given");
+    found(&v, "the signature does not verify");
+    // Without the pinned key, the object store's copy of the first key
+    // still gives it away.
+    let v = s.verify_access_log(None).await.unwrap();
+    found(&v, "holds another checkpoint key");
 }

@@ -137,13 +137,22 @@ impl Store {
                     _ => None,
                 });
                 d.access = match destination {
-                    Some(case) => {
-                        let class =
-                            crate::access::case_class(&case.site, case.restricted_to.as_deref());
-                        remember_class(inner, &class)?;
-                        class
+                    // Only if the placement will apply (the document is in no
+                    // case now), and with the case as it is now.
+                    Some(case) if in_no_case(inner, &d.document_id)? => {
+                        match inner.catalog.get_case(case.case_id)? {
+                            Some(now) => {
+                                let class = crate::access::case_class(
+                                    &now.site,
+                                    now.restricted_to.as_deref(),
+                                );
+                                remember_class(inner, &class)?;
+                                class
+                            }
+                            None => access_class(inner, &d.document_id)?,
+                        }
                     }
-                    None => access_class(inner, &d.document_id)?,
+                    _ => access_class(inner, &d.document_id)?,
                 };
             }
             inner.index.upsert(&docs)?;
@@ -391,6 +400,17 @@ fn access_class(inner: &Inner, document_id: &str) -> Result<String> {
     };
     remember_class(inner, &class)?;
     Ok(class)
+}
+
+/// Whether a document is in no case now.
+fn in_no_case(inner: &Inner, document_id: &str) -> Result<bool> {
+    Ok(match document_id.parse() {
+        Ok(id) => inner
+            .catalog
+            .get_document(id)?
+            .is_some_and(|d| d.case_id.is_none()),
+        Err(_) => false,
+    })
 }
 
 /// Adds an access class to those searches ask the rules about.

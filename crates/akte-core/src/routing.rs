@@ -114,8 +114,15 @@ impl Store {
     }
 }
 
+/// The numbers, each once, in order.
 fn list(numbers: impl Iterator<Item = String>) -> String {
-    numbers.collect::<Vec<_>>().join(", ")
+    let mut seen: Vec<String> = Vec::new();
+    for n in numbers {
+        if !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    seen.join(", ")
 }
 
 /// The routing decision, from the numbers found and the cases that exist.
@@ -138,11 +145,14 @@ fn decide(
             by: AssignedBy::Code,
         };
     }
+    // Notes name the numbers read, not which of them are cases: they are
+    // shown to whoever reads the inbox, who need not learn which cases
+    // (restricted ones among them) exist.
     if coded_cases.len() > 1 {
         return Route::Inbox {
             reason: format!(
                 "QR codes for several cases on page 1: {}",
-                list(coded_cases.iter().map(|c| c.case_number.to_string()))
+                list(coded.iter().map(ToString::to_string))
             ),
         };
     }
@@ -170,7 +180,7 @@ fn decide(
     let reason = if text_cases.len() > 1 {
         format!(
             "several case numbers found: {}",
-            list(text_cases.iter().map(|c| c.case_number.to_string()))
+            list(in_text.iter().map(|(n, _, _)| n.to_string()))
         )
     } else if let Some(failure) = &text.failure {
         format!("no text to read a case number from: {failure}")

@@ -81,6 +81,8 @@ fn table() -> Vec<(&'static str, Caller, [&'static str; 6])> {
     station.station = Some("scan-01".into());
     let mut foreign_station = station.clone();
     foreign_station.station = Some("scan-02".into());
+    let mut posing = Caller::new(cw.clone(), "");
+    posing.station = Some("scan-01".into());
     vec![
         (
             "caseworker",
@@ -96,6 +98,11 @@ fn table() -> Vec<(&'static str, Caller, [&'static str; 6])> {
             "caseworker of the restricting group",
             Caller::new(cw.with_groups(&["personal"]), ""),
             ["CRDUFS", "", "CRDUFS", "DUFS", "", ""],
+        ),
+        (
+            "caseworker naming a scanning station",
+            posing,
+            ["CRDFS", "", "", "DFS", "", ""],
         ),
         (
             "mail room",

@@ -93,6 +93,25 @@ impl Provider {
     /// Fetches the provider's current keys and replaces the known ones.
     pub(crate) async fn refresh(&self) -> Result<usize> {
         let mut last = self.last_fetch.lock().await;
+        // Attempts count, failed ones too: a provider that is down is not
+        // asked again for every token.
+        *last = Some(Instant::now());
+        self.fetch().await
+    }
+
+    /// Fetches the keys again for a token with a key id not known, unless
+    /// the last attempt is recent. One fetch at a time: callers arriving
+    /// meanwhile wait for it and then find the keys (or a recent attempt).
+    async fn refresh_for_unknown_key(&self) -> Result<()> {
+        let mut last = self.last_fetch.lock().await;
+        if last.is_some_and(|t| t.elapsed() < MIN_REFETCH) {
+            return Ok(());
+        }
+        *last = Some(Instant::now());
+        self.fetch().await.map(drop)
+    }
+
+    async fn fetch(&self) -> Result<usize> {
         let url = if self.jwks_url.is_empty() {
             let discovery = format!(
                 "{}/.well-known/openid-configuration",
@@ -126,22 +145,8 @@ impl Provider {
         }
         let n = keys.len();
         *self.keys.write().await = keys;
-        *last = Some(Instant::now());
         tracing::debug!(keys = n, "identity provider keys fetched");
         Ok(n)
-    }
-
-    /// Fetches the keys again if the last fetch is long enough ago.
-    async fn refresh_for_unknown_key(&self) -> Result<()> {
-        let due = self
-            .last_fetch
-            .lock()
-            .await
-            .is_none_or(|t| t.elapsed() >= MIN_REFETCH);
-        if due {
-            self.refresh().await?;
-        }
-        Ok(())
     }
 
     /// Checks a token's signature, issuer, audience and times; returns its claims.

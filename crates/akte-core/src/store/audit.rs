@@ -127,6 +127,20 @@ impl Store {
         denied(what)
     }
 
+    /// Records an access that was refused for another reason than the rules
+    /// (`why`), before the refusal is answered.
+    pub(crate) async fn log_refused(
+        &self,
+        caller: &Caller,
+        log_as: AccessAction,
+        verdict: &Verdict,
+        target: &Target,
+        why: &str,
+    ) -> Result<()> {
+        self.log(caller, log_as, verdict, target, why.to_owned())
+            .await
+    }
+
     /// Records an allowed access; the access is refused if that fails.
     pub(crate) async fn log_allowed(
         &self,

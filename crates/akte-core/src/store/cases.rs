@@ -99,8 +99,44 @@ impl Store {
             restricted_to,
         };
         let stored = case.clone();
-        self.blocking(move |inner| Ok(inner.catalog.create_case(&stored)?))
+        let created = self
+            .blocking(move |inner| Ok(inner.catalog.create_case(&stored)?))
+            .await;
+        if let Err(e) = created {
+            if e.code() != crate::ErrorCode::AlreadyExists {
+                return Err(e);
+            }
+            // Said only to whoever may read the case that has the number:
+            // to others it is a denial like any other.
+            let existing = self
+                .point_read(|inner| Ok(inner.catalog.get_case_by_number(&case.case_number)?))?;
+            let readable = match &existing {
+                Some(c) => {
+                    self.inner
+                        .policies
+                        .check(caller, Action::ReadCase, &Resource::case(c))?
+                        .allowed
+                }
+                None => false,
+            };
+            let refused = access::Verdict {
+                allowed: false,
+                policies: Vec::new(),
+            };
+            self.log_refused(
+                caller,
+                AccessAction::CreateCase,
+                &refused,
+                &target,
+                "the number is taken",
+            )
             .await?;
+            return Err(if readable {
+                e
+            } else {
+                super::audit::denied(&what)
+            });
+        }
         self.log_allowed(
             caller,
             AccessAction::CreateCase,

@@ -264,6 +264,9 @@ impl Store {
         let Some(doc) = self.point_read(|inner| Ok(inner.catalog.get_document(id)?))? else {
             return Err(self.missing(caller, log_as, &doc_target, &doc_what).await);
         };
+        // The document first: whoever may not take it out of where it is
+        // learns nothing about the case either.
+        let mut verdict = self.may_file_out(caller, &doc, &doc_what).await?;
         let Some(case) =
             self.point_read(|inner| Ok(inner.catalog.get_case_by_number(&number)?))?
         else {
@@ -273,7 +276,6 @@ impl Store {
             };
             return Err(self.missing(caller, log_as, &target, &case_what).await);
         };
-        let mut verdict = self.may_file_out(caller, &doc, &doc_what).await?;
         let into = self
             .authorize(
                 caller,
@@ -302,6 +304,9 @@ impl Store {
         let who = caller.clone();
         let moved = self
             .blocking(move |inner| {
+                // No indexing batch interleaves: the document is indexed
+                // under its new case's class below, under the same lock.
+                let _indexing = inner.index_lock.lock();
                 // Decide from the document as it is, and apply only if it is
                 // still there; a concurrent move means deciding again.
                 for _ in 0..MOVE_ATTEMPTS {
@@ -323,6 +328,8 @@ impl Store {
                         return Ok(Moved::Gone);
                     };
                     if after.case_id == Some(case.case_id) {
+                        // Found under its new case's class before this returns.
+                        crate::indexer::reindex_documents(inner, std::slice::from_ref(&after))?;
                         return Ok(Moved::Done(after));
                     }
                 }
@@ -339,14 +346,6 @@ impl Store {
                 return Err(super::audit::denied(&doc_what));
             }
         };
-        // Found under its new case's access class before this returns (the
-        // case may be restricted); the indexer's pass then adds nothing new.
-        let moved = doc.clone();
-        self.blocking(move |inner| {
-            let _indexing = inner.index_lock.lock();
-            crate::indexer::reindex_documents(inner, &[moved])
-        })
-        .await?;
         self.inner.index_wakeup.notify_one();
         tracing::info!(document_id = %doc.document_id, case_number = %doc.case_number_str(), "document assigned");
         Ok(doc)

@@ -168,8 +168,9 @@ impl Store {
                 &what,
             )
             .await?;
-        // Until routed, a document is found under its site's inbox.
-        if !header.inbox_site.is_empty() {
+        // Until routed, a document is found under its site's inbox (the
+        // site just authorised; an upload into a case names none that counts).
+        if header.case.is_none() && !header.inbox_site.is_empty() {
             self.note_class(access::inbox_class(&header.inbox_site))
                 .await?;
         }

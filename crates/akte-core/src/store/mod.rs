@@ -100,6 +100,8 @@ pub(crate) struct Inner {
     pub(crate) index_lock: parking_lot::Mutex<()>,
     /// Signs the access log's checkpoints.
     pub(crate) checkpoint_key: crate::checkpoint::CheckpointKey,
+    /// One checkpoint written at a time.
+    pub(crate) checkpoint_lock: tokio::sync::Mutex<()>,
 }
 
 /// The store; cheap to clone.
@@ -272,6 +274,7 @@ impl Store {
                 class_cache: parking_lot::Mutex::default(),
                 index_lock: parking_lot::Mutex::new(()),
                 checkpoint_key,
+                checkpoint_lock: tokio::sync::Mutex::new(()),
             }),
         })
     }

@@ -96,6 +96,7 @@ impl Store {
             let results = inner.index.search(&query)?;
             let pages = inner.index.page_matcher(&query)?;
             let mut hits = Vec::with_capacity(results.hits.len());
+            let mut withheld = Vec::new();
             for hit in results.hits {
                 let Ok(id) = hit.document_id.parse::<DocumentId>() else {
                     continue;
@@ -106,7 +107,11 @@ impl Store {
                     // a hit the rules do not allow now is not shown.
                     let resource = resource_of(inner, &document)?;
                     if !inner.policies.check(&who, Action::Search, &resource)?.allowed {
-                        tracing::warn!(document_id = %id, "search hit outside the caller's access classes withheld");
+                        tracing::warn!(document_id = %id, "search hit outside the caller's access classes withheld; indexing it again");
+                        withheld.push(akte_catalog::DocUpdate {
+                            enqueue: Some(akte_catalog::Queue::Index),
+                            ..akte_catalog::DocUpdate::new(id)
+                        });
                         continue;
                     }
                     let pages = match (&pages, inner.catalog.get_text(id)?) {
@@ -121,15 +126,21 @@ impl Store {
                     });
                 }
             }
+            // Not counted either; and indexed again under their class now.
+            let total = results.total.saturating_sub(withheld.len());
+            if !withheld.is_empty() {
+                inner.catalog.update_documents(&withheld, false)?;
+                inner.index_wakeup.notify_one();
+            }
             let next = offset + limit;
-            let next_page_token = if next < results.total.min(MAX_SEARCH_WINDOW) {
+            let next_page_token = if next < total.min(MAX_SEARCH_WINDOW) {
                 next.to_string()
             } else {
                 String::new()
             };
             Ok(SearchPage {
                 hits,
-                total_hits: results.total as u64,
+                total_hits: total as u64,
                 next_page_token,
             })
         })
