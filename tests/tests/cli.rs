@@ -291,3 +291,42 @@ fn cover_sheet_inbox_and_assign() {
     let (_, out, _) = akte(&server, &["case", "show", "12345BG0000302"]);
     assert!(out.contains(&id) && out.contains("documents 1"), "{out}");
 }
+
+#[test]
+fn the_cli_on_the_servers_machine_finds_the_admin_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, None).unwrap();
+    let run = |envs: &[(&str, &std::path::Path)]| {
+        let mut cmd = Command::new(akte_bin());
+        cmd.args(["case", "list"])
+            .env("AKTE_SERVER", &server.addr)
+            .env_remove("AKTE_TOKEN")
+            .env_remove("AKTE_TOKEN_FILE")
+            .env_remove("AKTE_DATA_DIR")
+            .env_remove("AKTE_CONFIG")
+            .current_dir(dir.path());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Nothing says where the data is (and ./akte-data has none): refused.
+    let (ok, err) = run(&[]);
+    assert!(
+        !ok && err.contains("Unauthenticated") || err.contains("credentials"),
+        "{err}"
+    );
+    assert!(run(&[("AKTE_DATA_DIR", &data)]).0);
+    let config = dir.path().join("akte.toml");
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n", data.display().to_string()),
+    )
+    .unwrap();
+    assert!(run(&[("AKTE_CONFIG", &config)]).0);
+}

@@ -55,9 +55,9 @@ pub struct Server {
     pub client_key: Option<PathBuf>,
     /// Bearer token (from the identity provider, or `akte token issue`).
     /// Without it, --token-file; without that, the admin token of a server
-    /// on this machine (`$AKTE_DATA_DIR/admin.token`, default
-    /// ./akte-data/admin.token), if readable; else none (a client
-    /// certificate may identify the caller).
+    /// on this machine (`admin.token` in the data directory that
+    /// AKTE_DATA_DIR or the AKTE_CONFIG file names, default ./akte-data),
+    /// if readable; else none (a client certificate may identify the caller).
     #[arg(long, global = true, env = "AKTE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// File holding the bearer token.
@@ -94,10 +94,18 @@ impl Server {
                 .with_context(|| format!("reading the token file {}", path.display()))?;
             return Ok(Some(t.trim().to_owned()));
         }
-        let dir = std::env::var_os("AKTE_DATA_DIR").map_or_else(
-            || PathBuf::from(akte_core::config::DEFAULT_DATA_DIR),
-            PathBuf::from,
-        );
+        // The data directory a server on this machine uses: as AKTE_DATA_DIR
+        // or the AKTE_CONFIG file names it, else the default.
+        let dir = match (
+            std::env::var_os("AKTE_DATA_DIR"),
+            std::env::var_os("AKTE_CONFIG"),
+        ) {
+            (Some(dir), _) => PathBuf::from(dir),
+            (None, Some(config)) => akte_core::Config::from_file(std::path::Path::new(&config))
+                .map(|c| c.data_dir)
+                .unwrap_or_else(|_| PathBuf::from(akte_core::config::DEFAULT_DATA_DIR)),
+            (None, None) => PathBuf::from(akte_core::config::DEFAULT_DATA_DIR),
+        };
         Ok(
             std::fs::read_to_string(dir.join(akte_core::auth::ADMIN_TOKEN_FILE))
                 .ok()
