@@ -153,6 +153,7 @@ fn catalog(c: &mut Criterion) {
     let mut cases = Vec::new();
     for i in 0..1000 {
         let case = Case {
+            status: Default::default(),
             restricted_to: None,
             case_id: ids.case_id(),
             case_number: pattern

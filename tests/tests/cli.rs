@@ -330,3 +330,57 @@ fn the_cli_on_the_servers_machine_finds_the_admin_token() {
     .unwrap();
     assert!(run(&[("AKTE_CONFIG", &config)]).0);
 }
+
+#[test]
+fn case_status_and_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), Some("[ocr]\nmode = \"off\"\n")).unwrap();
+    let (ok, _, err) = akte(
+        &server,
+        &[
+            "case",
+            "create",
+            "12345BG0000401",
+            "--title",
+            "Akte",
+            "--site",
+            "Nord",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = akte(
+        &server,
+        &[
+            "case",
+            "status",
+            "12345BG0000401",
+            "waiting_for_documents",
+            "--public",
+            "Bitte reichen Sie den Mietvertrag ein.",
+            "--internal",
+            "Mietvertrag fehlt",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("status    waiting_for_documents"), "{out}");
+    let (ok, _, err) = akte(&server, &["case", "status", "12345BG0000401", "closed"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = akte(&server, &["case", "status", "12345BG0000401", "vertagt"]);
+    assert!(!ok && err.contains("unknown status"), "{err}");
+    let (ok, out, err) = akte(&server, &["case", "timeline", "12345BG0000401"]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].contains("created"), "{out}");
+    assert!(
+        lines[1].contains("status_changed")
+            && lines[1].contains("Bitte reichen Sie den Mietvertrag ein.")
+            && lines[1].contains("[intern: Mietvertrag fehlt]")
+            && lines[1].contains("(admin:admin)"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("closed") && lines[2].contains("abgeschlossen"),
+        "{out}"
+    );
+}

@@ -220,6 +220,7 @@ fn load(args: &Args, data: &std::path::Path) -> anyhow::Result<(Vec<CaseNumber>,
     let mut cases = Vec::with_capacity(args.cases);
     for i in 0..args.cases {
         let case = Case {
+            status: Default::default(),
             restricted_to: None,
             case_id: ids.case_id(),
             case_number: case_number(&pattern, i)?,

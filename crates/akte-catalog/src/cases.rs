@@ -28,6 +28,19 @@ impl Catalog {
             site_case_key(&case.site, &case.case_number),
             id,
         );
+        self.add_event(
+            &mut batch,
+            case.case_id,
+            &akte_types::TimelineEvent {
+                at: case.created_at,
+                kind: akte_types::TimelineKind::Created,
+                status: case.status,
+                public_text: case.status.public_text().into(),
+                internal_text: format!("case {} created", case.case_number),
+                by: None,
+                document_id: None,
+            },
+        );
         self.db.write_opt(batch, &synced())?;
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! version it reads. A value of an unknown version, a damaged one, and a
 //! counter or merge operand that does not decode are errors, never a default.
 
-use akte_types::{AccessRecord, Case, Document, DocumentText};
+use akte_types::{AccessRecord, Case, Document, DocumentText, TimelineEvent};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -45,6 +45,7 @@ records! {
     Document => crate::CF_DOCUMENTS, 1;
     DocumentText => crate::CF_TEXTS, 1;
     AccessRecord => crate::CF_AUDIT, 1;
+    TimelineEvent => crate::CF_TIMELINE, 1;
     // The catalog's identity in `meta`.
     String => crate::CF_META, 1;
 }

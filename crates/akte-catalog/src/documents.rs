@@ -52,6 +52,32 @@ impl Catalog {
             codec::encode(doc),
         );
         if let Some(case_id) = doc.case_id {
+            let status = self
+                .get_case(case_id)?
+                .map(|c| c.status)
+                .unwrap_or_default();
+            self.add_event(
+                &mut batch,
+                case_id,
+                &akte_types::TimelineEvent {
+                    at: doc.created_at,
+                    kind: akte_types::TimelineKind::DocumentReceived,
+                    status,
+                    public_text: "Ein Dokument ist eingegangen.".into(),
+                    internal_text: format!(
+                        "{} ({}, {}) received",
+                        if doc.title.is_empty() {
+                            &doc.filename
+                        } else {
+                            &doc.title
+                        },
+                        doc.document_id,
+                        doc.source
+                    ),
+                    by: None,
+                    document_id: Some(doc.document_id.to_string()),
+                },
+            );
             batch.put_cf(
                 self.cf(CF_CASE_DOCUMENTS),
                 case_document_key(case_id, doc.document_id),
@@ -181,6 +207,31 @@ impl Catalog {
                         codec::encode_counter(1),
                     );
                     doc.history.push(entry.clone());
+                    let status = self
+                        .get_case(case.case_id)?
+                        .map_or(case.status, |c| c.status);
+                    self.add_event(
+                        &mut batch,
+                        case.case_id,
+                        &akte_types::TimelineEvent {
+                            at: entry.at,
+                            kind: akte_types::TimelineKind::DocumentAssigned,
+                            status,
+                            public_text: "Ein Dokument wurde Ihrer Akte zugeordnet.".into(),
+                            internal_text: format!(
+                                "{} ({}) filed: {}",
+                                if doc.title.is_empty() {
+                                    &doc.filename
+                                } else {
+                                    &doc.title
+                                },
+                                doc.document_id,
+                                entry.detail
+                            ),
+                            by: None,
+                            document_id: Some(doc.document_id.to_string()),
+                        },
+                    );
                     doc.case_id = Some(case.case_id);
                     doc.case_number = Some(case.case_number.clone());
                     doc.site.clone_from(&case.site);

@@ -26,6 +26,7 @@ mod codec;
 mod documents;
 mod keys;
 mod queues;
+mod timeline;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,7 +68,8 @@ pub(crate) const CF_STATION_DOCUMENTS: &str = "station_documents";
 pub(crate) const CF_META: &str = "meta";
 pub(crate) const CF_AUDIT: &str = "audit";
 pub(crate) const CF_AUDIT_NODES: &str = "audit_nodes";
-const ALL_CFS: [&str; 15] = [
+pub(crate) const CF_TIMELINE: &str = "timeline";
+const ALL_CFS: [&str; 16] = [
     CF_CASES,
     CF_CASE_NUMBERS,
     CF_SITE_CASES,
@@ -83,6 +85,7 @@ const ALL_CFS: [&str; 15] = [
     CF_META,
     CF_AUDIT,
     CF_AUDIT_NODES,
+    CF_TIMELINE,
 ];
 
 /// The durable work queues of the catalog.

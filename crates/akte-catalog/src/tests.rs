@@ -11,6 +11,7 @@ fn case(ids: &IdGenerator, number: &str, site: &str) -> Case {
         parties: vec!["Erika Mustermann".into()],
         created_at: now_millis(),
         restricted_to: None,
+        status: akte_types::CaseStatus::default(),
     }
 }
 

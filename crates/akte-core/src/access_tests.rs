@@ -436,3 +436,111 @@ async fn a_taken_case_number_is_said_only_to_whoever_may_read_that_case() {
         ErrorCode::PermissionDenied
     );
 }
+
+#[tokio::test]
+async fn a_cases_status_and_timeline_tell_what_happened_publicly_and_internally() {
+    use akte_types::{CaseStatus, TimelineKind};
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |_| {});
+    case(&s, "12345BG0000001", "Nord", None).await;
+    let anna = caseworker("anna", "Nord");
+    s.upload(
+        &anna,
+        header("12345BG0000001"),
+        body("Antrag auf Bürgergeld"),
+    )
+    .await
+    .unwrap();
+    let inbox = UploadHeader {
+        site: "Nord".into(),
+        ..header("")
+    };
+    let letter = s.upload(&anna, inbox, body("Nachweis")).await.unwrap();
+    s.index_pending().await.unwrap();
+    s.assign_document(
+        &anna,
+        &letter.document_id.to_string(),
+        "12345BG0000001",
+        "Nachweis zum Antrag",
+    )
+    .await
+    .unwrap();
+    let view = s
+        .update_case_status(
+            &anna,
+            "12345BG0000001",
+            "waiting_for_documents",
+            "Bitte reichen Sie Kontoauszüge ein.",
+            "Kontoauszüge Mai fehlen",
+        )
+        .await
+        .unwrap();
+    assert_eq!(view.case.status, CaseStatus::WaitingForDocuments);
+    s.update_case_status(&anna, "12345BG0000001", "closed", "", "bewilligt")
+        .await
+        .unwrap();
+    s.update_case_status(
+        &anna,
+        "12345BG0000001",
+        "in_progress",
+        "",
+        "Widerspruch eingegangen",
+    )
+    .await
+    .unwrap();
+    let timeline = s.case_timeline(&anna, "12345BG0000001").await.unwrap();
+    let kinds: Vec<TimelineKind> = timeline.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            TimelineKind::Created,
+            TimelineKind::DocumentReceived,
+            TimelineKind::DocumentAssigned,
+            TimelineKind::StatusChanged,
+            TimelineKind::Closed,
+            TimelineKind::Reopened,
+        ]
+    );
+    assert_eq!(
+        timeline[3].public_text,
+        "Bitte reichen Sie Kontoauszüge ein."
+    );
+    assert_eq!(timeline[3].internal_text, "Kontoauszüge Mai fehlen");
+    assert_eq!(timeline[3].by.as_deref(), Some("caseworker:anna"));
+    assert_eq!(timeline[4].public_text, CaseStatus::Closed.public_text());
+    assert_eq!(timeline[5].status, CaseStatus::InProgress);
+    assert_eq!(
+        timeline[2].document_id,
+        Some(letter.document_id.to_string())
+    );
+    // Another site's caseworker neither changes nor reads it; bad input changes nothing.
+    let bernd = caseworker("bernd", "Süd");
+    assert_eq!(
+        s.update_case_status(&bernd, "12345BG0000001", "decided", "", "")
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::PermissionDenied
+    );
+    assert_eq!(
+        s.case_timeline(&bernd, "12345BG0000001")
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::PermissionDenied
+    );
+    assert_eq!(
+        s.update_case_status(&anna, "12345BG0000001", "vertagt", "", "")
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidArgument
+    );
+    assert_eq!(
+        s.case_timeline(&anna, "12345BG0000001")
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+}

@@ -217,6 +217,7 @@ mod tests {
             parties: Vec::new(),
             created_at: now_millis(),
             restricted_to: None,
+            status: akte_types::CaseStatus::default(),
         }
     }
 

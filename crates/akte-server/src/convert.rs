@@ -61,6 +61,47 @@ pub fn case(view: CaseView) -> pb::Case {
         created_at: Some(timestamp(c.created_at)),
         document_count: view.document_count,
         restricted_to: c.restricted_to.unwrap_or_default(),
+        status: case_status(c.status) as i32,
+    }
+}
+
+pub fn case_status(s: akte_types::CaseStatus) -> pb::CaseStatus {
+    use akte_types::CaseStatus as S;
+    match s {
+        S::Received => pb::CaseStatus::Received,
+        S::InProgress => pb::CaseStatus::InProgress,
+        S::WaitingForDocuments => pb::CaseStatus::WaitingForDocuments,
+        S::Decided => pb::CaseStatus::Decided,
+        S::Closed => pb::CaseStatus::Closed,
+    }
+}
+
+/// The status a client names, as the store spells it.
+pub fn case_status_in(s: i32) -> Result<&'static str, Status> {
+    use akte_types::CaseStatus as S;
+    Ok(match pb::CaseStatus::try_from(s) {
+        Ok(pb::CaseStatus::Received) => S::Received.as_str(),
+        Ok(pb::CaseStatus::InProgress) => S::InProgress.as_str(),
+        Ok(pb::CaseStatus::WaitingForDocuments) => S::WaitingForDocuments.as_str(),
+        Ok(pb::CaseStatus::Decided) => S::Decided.as_str(),
+        Ok(pb::CaseStatus::Closed) => S::Closed.as_str(),
+        _ => {
+            return Err(Status::invalid_argument(
+                "status is required (CASE_STATUS_RECEIVED … CASE_STATUS_CLOSED)",
+            ))
+        }
+    })
+}
+
+pub fn timeline_event(e: akte_types::TimelineEvent) -> pb::TimelineEvent {
+    pb::TimelineEvent {
+        at: Some(timestamp(e.at)),
+        kind: serde_plain(&e.kind),
+        status: case_status(e.status) as i32,
+        public_text: e.public_text,
+        internal_text: e.internal_text,
+        by: e.by.unwrap_or_default(),
+        document_id: e.document_id.unwrap_or_default(),
     }
 }
 

@@ -102,6 +102,42 @@ impl pb::case_service_server::CaseService for CaseApi {
         }))
     }
 
+    async fn update_case_status(
+        &self,
+        request: Request<pb::UpdateCaseStatusRequest>,
+    ) -> Result<Response<pb::Case>, Status> {
+        let caller = caller(&request, None)?;
+        let r = request.into_inner();
+        let status = convert::case_status_in(r.status)?;
+        let view = self
+            .store
+            .update_case_status(
+                &caller,
+                &r.case_number,
+                status,
+                &r.note_public,
+                &r.note_internal,
+            )
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(convert::case(view)))
+    }
+
+    async fn get_case_timeline(
+        &self,
+        request: Request<pb::GetCaseTimelineRequest>,
+    ) -> Result<Response<pb::GetCaseTimelineResponse>, Status> {
+        let caller = caller(&request, request.get_ref().reason.as_ref())?;
+        let events = self
+            .store
+            .case_timeline(&caller, &request.into_inner().case_number)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::GetCaseTimelineResponse {
+            events: events.into_iter().map(convert::timeline_event).collect(),
+        }))
+    }
+
     async fn restrict_case(
         &self,
         request: Request<pb::RestrictCaseRequest>,

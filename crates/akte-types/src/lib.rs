@@ -12,6 +12,6 @@ pub use case_number::{
 pub use hash::{ContentHash, HashParseError};
 pub use ids::{CaseId, DocumentId, IdGenerator, IdParseError};
 pub use records::{
-    now_millis, AccessAction, AccessDecision, AccessRecord, AssignedBy, Case, CaseMove, Document,
-    DocumentText, IndexState, TransferNote, UnixMillis,
+    now_millis, AccessAction, AccessDecision, AccessRecord, AssignedBy, Case, CaseMove, CaseStatus,
+    Document, DocumentText, IndexState, TimelineEvent, TimelineKind, TransferNote, UnixMillis,
 };

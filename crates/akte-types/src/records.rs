@@ -28,6 +28,104 @@ pub struct Case {
     /// staff member's own case); none: the usual rules apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted_to: Option<String>,
+    /// Where the matter stands; what the citizen sees as its processing state.
+    #[serde(default)]
+    pub status: CaseStatus,
+}
+
+/// The processing state of a case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// Eingegangen.
+    #[default]
+    Received,
+    /// In Bearbeitung.
+    InProgress,
+    /// Unterlagen angefordert: waiting for documents from the citizen.
+    WaitingForDocuments,
+    /// Entschieden.
+    Decided,
+    /// Abgeschlossen.
+    Closed,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 5] = [
+        CaseStatus::Received,
+        CaseStatus::InProgress,
+        CaseStatus::WaitingForDocuments,
+        CaseStatus::Decided,
+        CaseStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Received => "received",
+            CaseStatus::InProgress => "in_progress",
+            CaseStatus::WaitingForDocuments => "waiting_for_documents",
+            CaseStatus::Decided => "decided",
+            CaseStatus::Closed => "closed",
+        }
+    }
+
+    /// How a citizen is told (German).
+    pub fn public_text(self) -> &'static str {
+        match self {
+            CaseStatus::Received => "Ihr Anliegen ist eingegangen.",
+            CaseStatus::InProgress => "Ihr Anliegen wird bearbeitet.",
+            CaseStatus::WaitingForDocuments => "Wir warten auf Unterlagen von Ihnen.",
+            CaseStatus::Decided => "Über Ihr Anliegen ist entschieden.",
+            CaseStatus::Closed => "Ihr Anliegen ist abgeschlossen.",
+        }
+    }
+}
+
+impl std::str::FromStr for CaseStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown status {s:?}; one of: {}",
+                    Self::ALL.map(CaseStatus::as_str).join(", ")
+                )
+            })
+    }
+}
+
+/// What happened to a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    Created,
+    DocumentReceived,
+    DocumentAssigned,
+    StatusChanged,
+    Closed,
+    Reopened,
+}
+
+/// One event of a case's timeline: a short public text (what the citizen's
+/// status page shows) and an internal one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: UnixMillis,
+    pub kind: TimelineKind,
+    /// The status after the event.
+    pub status: CaseStatus,
+    #[serde(default)]
+    pub public_text: String,
+    #[serde(default)]
+    pub internal_text: String,
+    /// Who caused it ("kind:name"); none for the service's own doing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<String>,
 }
 
 /// Where a document is in the text indexing pipeline.
@@ -162,6 +260,8 @@ impl Document {
 #[serde(rename_all = "snake_case")]
 pub enum AccessAction {
     CreateCase,
+    UpdateCaseStatus,
+    GetCaseTimeline,
     ListCases,
     RestrictCase,
     UploadDocument,

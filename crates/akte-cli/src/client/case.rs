@@ -8,7 +8,7 @@ use akte_proto::v1::document_service_client::DocumentServiceClient;
 use anyhow::Context;
 use clap::Subcommand;
 
-use super::{channel, print_case, print_document_line, status, Server};
+use super::{channel, print_case, print_document_line, status, status_name, time, Server};
 
 #[derive(Subcommand, Debug)]
 pub enum CaseCommand {
@@ -28,6 +28,24 @@ pub enum CaseCommand {
         /// Only this group may see the case (e.g. a staff member's own case).
         #[arg(long)]
         restricted_to: Option<String>,
+    },
+    /// Set a case's status: received, in_progress, waiting_for_documents,
+    /// decided or closed (another status on a closed case reopens it).
+    Status {
+        /// Case number.
+        number: String,
+        status: String,
+        /// What the citizen is shown (default: the status's own text).
+        #[arg(long, default_value = "")]
+        public: String,
+        /// A note for staff.
+        #[arg(long, default_value = "")]
+        internal: String,
+    },
+    /// Show what happened to a case, oldest first.
+    Timeline {
+        /// Case number.
+        number: String,
     },
     /// Restrict a case to one group, or lift the restriction.
     Restrict {
@@ -90,6 +108,64 @@ pub async fn case(server: &Server, command: CaseCommand) -> anyhow::Result<()> {
                 .map_err(status)?
                 .into_inner();
             print_case(&case);
+        }
+        CaseCommand::Status {
+            number,
+            status: name,
+            public,
+            internal,
+        } => {
+            let wanted = match name.as_str() {
+                "received" => pb::CaseStatus::Received,
+                "in_progress" => pb::CaseStatus::InProgress,
+                "waiting_for_documents" => pb::CaseStatus::WaitingForDocuments,
+                "decided" => pb::CaseStatus::Decided,
+                "closed" => pb::CaseStatus::Closed,
+                other => anyhow::bail!(
+                    "unknown status {other:?}: received, in_progress, waiting_for_documents, decided or closed"
+                ),
+            };
+            let case = client
+                .update_case_status(pb::UpdateCaseStatusRequest {
+                    case_number: number,
+                    status: wanted as i32,
+                    note_public: public,
+                    note_internal: internal,
+                })
+                .await
+                .map_err(status)?
+                .into_inner();
+            print_case(&case);
+        }
+        CaseCommand::Timeline { number } => {
+            let events = client
+                .get_case_timeline(pb::GetCaseTimelineRequest {
+                    case_number: number,
+                    reason: server.access_reason(),
+                })
+                .await
+                .map_err(status)?
+                .into_inner()
+                .events;
+            for e in &events {
+                println!(
+                    "{}  {:<18} {:<22} {}{}{}",
+                    time(e.at.as_ref()),
+                    e.kind,
+                    status_name(e.status),
+                    e.public_text,
+                    if e.internal_text.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  [intern: {}]", e.internal_text)
+                    },
+                    if e.by.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  ({})", e.by)
+                    }
+                );
+            }
         }
         CaseCommand::Restrict {
             number,

@@ -195,6 +195,18 @@ fn state(d: &pb::Document) -> &'static str {
     }
 }
 
+/// A case status as the CLI names it.
+pub(crate) fn status_name(s: i32) -> &'static str {
+    match pb::CaseStatus::try_from(s) {
+        Ok(pb::CaseStatus::Received) => "received",
+        Ok(pb::CaseStatus::InProgress) => "in_progress",
+        Ok(pb::CaseStatus::WaitingForDocuments) => "waiting_for_documents",
+        Ok(pb::CaseStatus::Decided) => "decided",
+        Ok(pb::CaseStatus::Closed) => "closed",
+        _ => "?",
+    }
+}
+
 fn print_case(c: &pb::Case) {
     println!("case      {}  ({})", c.case_number, c.case_id);
     println!("title     {}", c.title);
@@ -210,6 +222,7 @@ fn print_case(c: &pb::Case) {
     if !c.parties.is_empty() {
         println!("parties   {}", c.parties.join(", "));
     }
+    println!("status    {}", status_name(c.status));
     if !c.restricted_to.is_empty() {
         println!("restricted to group {}", c.restricted_to);
     }

@@ -3,10 +3,11 @@
 
 use super::*;
 
-const ACTIONS: [(char, Action); 8] = [
+const ACTIONS: [(char, Action); 9] = [
     ('C', Action::CreateCase),
     ('R', Action::ReadCase),
     ('X', Action::RestrictCase),
+    ('T', Action::UpdateCaseStatus),
     ('D', Action::ReadDocument),
     ('U', Action::UploadDocument),
     ('F', Action::FileDocument),
@@ -87,22 +88,22 @@ fn table() -> Vec<(&'static str, Caller, [&'static str; 6])> {
         (
             "caseworker",
             Caller::new(cw.clone(), ""),
-            ["CRDUFS", "", "", "DUFS", "", ""],
+            ["CRTDUFS", "", "", "DUFS", "", ""],
         ),
         (
             "caseworker with a reason",
             Caller::new(cw.clone(), "").with_reason(reason()),
-            ["CRDUFS", "RDS", "", "DUFS", "", ""],
+            ["CRTDUFS", "RDS", "", "DUFS", "", ""],
         ),
         (
             "caseworker of the restricting group",
             Caller::new(cw.with_groups(&["personal"]), ""),
-            ["CRDUFS", "", "CRDUFS", "DUFS", "", ""],
+            ["CRTDUFS", "", "CRTDUFS", "DUFS", "", ""],
         ),
         (
             "caseworker naming a scanning station",
             posing,
-            ["CRDFS", "", "", "DFS", "", ""],
+            ["CRTDFS", "", "", "DFS", "", ""],
         ),
         (
             "mail room",
@@ -144,7 +145,7 @@ fn table() -> Vec<(&'static str, Caller, [&'static str; 6])> {
         (
             "admin",
             Caller::new(Principal::new(PrincipalKind::Admin, "root"), "").with_reason(reason()),
-            ["CRXDUFS", "CRXDUFS", "X", "DUFS", "DUFS", ""],
+            ["CRXTDUFS", "CRXTDUFS", "X", "DUFS", "DUFS", ""],
         ),
     ]
 }

@@ -97,6 +97,7 @@ impl Store {
             parties: input.parties.iter().map(|p| p.trim().to_owned()).collect(),
             created_at: now_millis(),
             restricted_to,
+            status: akte_types::CaseStatus::default(),
         };
         let stored = case.clone();
         let created = self
@@ -152,7 +153,7 @@ impl Store {
         })
     }
 
-    fn view(inner: &Inner, case: Case) -> Result<CaseView> {
+    pub(super) fn view(inner: &Inner, case: Case) -> Result<CaseView> {
         let document_count = inner.catalog.case_document_count(case.case_id)?;
         Ok(CaseView {
             case,

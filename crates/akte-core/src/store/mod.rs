@@ -8,6 +8,7 @@ mod documents;
 mod ingest;
 mod search;
 mod storage;
+mod timeline;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,0 +1,71 @@
+//! Cases' timelines: what happened to a case, in order, each event written
+//! in the same batch as the change it records.
+
+use akte_types::{now_millis, CaseId, CaseStatus, TimelineEvent, TimelineKind};
+use rocksdb::WriteBatch;
+
+use crate::{codec, synced, Catalog, Result, CF_CASES, CF_TIMELINE};
+
+impl Catalog {
+    /// Adds `event` to the timeline of `case` in `batch`.
+    pub(crate) fn add_event(&self, batch: &mut WriteBatch, case: CaseId, event: &TimelineEvent) {
+        let seq = self
+            .next_seq
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut key = case.to_bytes().to_vec();
+        key.extend_from_slice(&seq.to_be_bytes());
+        batch.put_cf(self.cf(CF_TIMELINE), key, codec::encode(event));
+    }
+
+    /// Sets a case's status with its timeline event (status changed, closed,
+    /// or reopened when a closed case gets another status), in one write.
+    /// Returns the case as changed, and the event; `None` if there is no
+    /// such case.
+    pub fn set_case_status(
+        &self,
+        id: CaseId,
+        status: CaseStatus,
+        public_text: String,
+        internal_text: String,
+        by: Option<String>,
+    ) -> Result<Option<(akte_types::Case, TimelineEvent)>> {
+        let _guard = self.case_lock.lock();
+        let Some(mut case) = self.get_case(id)? else {
+            return Ok(None);
+        };
+        let kind = match (case.status, status) {
+            (_, CaseStatus::Closed) => TimelineKind::Closed,
+            (CaseStatus::Closed, _) => TimelineKind::Reopened,
+            _ => TimelineKind::StatusChanged,
+        };
+        case.status = status;
+        let event = TimelineEvent {
+            at: now_millis(),
+            kind,
+            status,
+            public_text,
+            internal_text,
+            by,
+            document_id: None,
+        };
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(CF_CASES), id.to_bytes(), codec::encode(&case));
+        self.add_event(&mut batch, id, &event);
+        self.db.write_opt(batch, &synced())?;
+        Ok(Some((case, event)))
+    }
+
+    /// The timeline of a case, oldest first, up to `limit` events after the
+    /// `after`-th (0: from the start).
+    pub fn timeline(&self, case: CaseId, after: usize, limit: usize) -> Result<Vec<TimelineEvent>> {
+        let prefix = case.to_bytes();
+        let events = self.scan(
+            CF_TIMELINE,
+            &prefix,
+            None,
+            after.saturating_add(limit),
+            |_, v| codec::decode::<TimelineEvent>(v),
+        )?;
+        Ok(events.into_iter().skip(after).collect())
+    }
+}
