@@ -59,24 +59,13 @@ impl Catalog {
             self.add_event(
                 &mut batch,
                 case_id,
-                &akte_types::TimelineEvent {
-                    at: doc.created_at,
-                    kind: akte_types::TimelineKind::DocumentReceived,
+                &document_event(
+                    doc,
+                    akte_types::TimelineKind::DocumentReceived,
                     status,
-                    public_text: "Ein Dokument ist eingegangen.".into(),
-                    internal_text: format!(
-                        "{} ({}, {}) received",
-                        if doc.title.is_empty() {
-                            &doc.filename
-                        } else {
-                            &doc.title
-                        },
-                        doc.document_id,
-                        doc.source
-                    ),
-                    by: None,
-                    document_id: Some(doc.document_id.to_string()),
-                },
+                    doc.created_at,
+                    format!("received from {}", doc.source),
+                ),
             );
             batch.put_cf(
                 self.cf(CF_CASE_DOCUMENTS),
@@ -213,24 +202,13 @@ impl Catalog {
                     self.add_event(
                         &mut batch,
                         case.case_id,
-                        &akte_types::TimelineEvent {
-                            at: entry.at,
-                            kind: akte_types::TimelineKind::DocumentAssigned,
+                        &document_event(
+                            doc,
+                            akte_types::TimelineKind::DocumentAssigned,
                             status,
-                            public_text: "Ein Dokument wurde Ihrer Akte zugeordnet.".into(),
-                            internal_text: format!(
-                                "{} ({}) filed: {}",
-                                if doc.title.is_empty() {
-                                    &doc.filename
-                                } else {
-                                    &doc.title
-                                },
-                                doc.document_id,
-                                entry.detail
-                            ),
-                            by: None,
-                            document_id: Some(doc.document_id.to_string()),
-                        },
+                            entry.at,
+                            format!("filed: {}", entry.detail),
+                        ),
                     );
                     doc.case_id = Some(case.case_id);
                     doc.case_number = Some(case.case_number.clone());
@@ -350,5 +328,34 @@ impl Catalog {
             n += 1;
         }
         Ok(n)
+    }
+}
+
+/// A timeline event about a document: its public text by kind, the internal
+/// one naming the document and `detail`.
+fn document_event(
+    doc: &Document,
+    kind: akte_types::TimelineKind,
+    status: akte_types::CaseStatus,
+    at: akte_types::UnixMillis,
+    detail: String,
+) -> akte_types::TimelineEvent {
+    let public_text = match kind {
+        akte_types::TimelineKind::DocumentAssigned => "Ein Dokument wurde Ihrer Akte zugeordnet.",
+        _ => "Ein Dokument ist eingegangen.",
+    };
+    let name = if doc.title.is_empty() {
+        &doc.filename
+    } else {
+        &doc.title
+    };
+    akte_types::TimelineEvent {
+        at,
+        kind,
+        status,
+        public_text: public_text.into(),
+        internal_text: format!("{name} ({}) {detail}", doc.document_id),
+        by: None,
+        document_id: Some(doc.document_id.to_string()),
     }
 }
