@@ -215,9 +215,23 @@ impl Catalog {
         )
     }
 
-    /// The sizes of the checkpoints kept, ascending.
-    pub fn checkpoint_sizes(&self) -> Result<Vec<u64>> {
-        Ok(self.checkpoints()?.into_iter().map(|(s, _)| s).collect())
+    /// The newest checkpoint kept (the largest size), if any: one read, however
+    /// many there are.
+    pub fn last_checkpoint(&self) -> Result<Option<(u64, Vec<u8>)>> {
+        let mut end = CHECKPOINT_PREFIX.to_vec();
+        end.extend_from_slice(&u64::MAX.to_be_bytes());
+        let mode = IteratorMode::From(&end, rocksdb::Direction::Reverse);
+        match self.db.iterator_cf(self.cf(CF_META), mode).next() {
+            Some(item) => {
+                let (key, value) = item?;
+                if !key.starts_with(CHECKPOINT_PREFIX) {
+                    return Ok(None);
+                }
+                let size = codec::decode_u64(&key[CHECKPOINT_PREFIX.len()..], CF_META)?;
+                Ok(Some((size, value.to_vec())))
+            }
+            None => Ok(None),
+        }
     }
 
     /// At open: the log's size, and records of the log kept before it was a

@@ -602,3 +602,17 @@ fn the_catalog_keeps_its_identity() {
     let other = tempfile::tempdir().unwrap();
     assert_ne!(Catalog::open(other.path()).unwrap().catalog_id(), id);
 }
+
+#[test]
+fn the_last_checkpoint_is_the_largest_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = Catalog::open(dir.path()).unwrap();
+    assert_eq!(cat.last_checkpoint().unwrap(), None);
+    cat.add_access_class("case\u{1f}Nord\u{1f}").unwrap();
+    for size in [5u64, 300, 12] {
+        cat.put_checkpoint(size, size.to_string().as_bytes())
+            .unwrap();
+    }
+    assert_eq!(cat.last_checkpoint().unwrap(), Some((300, b"300".to_vec())));
+    assert_eq!(cat.checkpoints().unwrap().len(), 3);
+}

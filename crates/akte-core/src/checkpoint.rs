@@ -152,7 +152,7 @@ impl Store {
         let checkpoint = self
             .blocking(|inner| {
                 let size = inner.catalog.audit_size();
-                if size == 0 || inner.catalog.checkpoint_sizes()?.last() == Some(&size) {
+                if size == 0 || inner.catalog.last_checkpoint()?.map(|(s, _)| s) == Some(size) {
                     return Ok(None);
                 }
                 let root = inner.catalog.audit_root(size)?;
@@ -428,51 +428,20 @@ pub struct InclusionProof {
 }
 
 impl Store {
-    /// Checks that the caller may read the access log; logs the reading.
-    async fn audit_read(&self, caller: &crate::access::Caller, detail: String) -> Result<()> {
-        use crate::access::{Action, Resource};
-        use crate::store::audit::Target;
-        let target = Target::default();
-        let verdict = self
-            .authorize(
-                caller,
-                Action::ReadAccessLog,
-                &Resource::AccessLog,
-                akte_types::AccessAction::ReadAccessLog,
-                &target,
-                "the access log",
-            )
-            .await?;
-        self.log_allowed(
-            caller,
-            akte_types::AccessAction::ReadAccessLog,
-            &verdict,
-            &target,
-            detail,
-        )
-        .await
-    }
-
     /// The newest checkpoint (written every `checkpoint_interval`; one is
     /// made now if there is none yet).
     pub async fn latest_checkpoint(&self, caller: &crate::access::Caller) -> Result<Checkpoint> {
         self.audit_read(caller, "latest checkpoint".into()).await?;
-        let none_yet = self
-            .blocking(|inner| Ok(inner.catalog.checkpoint_sizes()?.is_empty()))
-            .await?;
-        if none_yet {
-            self.write_checkpoint().await?;
-        }
-        self.blocking(|inner| {
-            let (_, bytes) = inner
-                .catalog
-                .checkpoints()?
-                .pop()
-                .ok_or_else(|| CoreError::NotFound("no checkpoint yet".into()))?;
-            serde_json::from_slice(&bytes)
-                .map_err(|e| CoreError::DataLoss(format!("checkpoint: {e}")))
-        })
-        .await
+        // One read of the catalog's newest checkpoint.
+        let last = || self.point_read(|inner| Ok(inner.catalog.last_checkpoint()?));
+        let (_, bytes) = match last()? {
+            Some(found) => found,
+            None => {
+                self.write_checkpoint().await?;
+                last()?.ok_or_else(|| CoreError::NotFound("no checkpoint yet".into()))?
+            }
+        };
+        serde_json::from_slice(&bytes).map_err(|e| CoreError::DataLoss(format!("checkpoint: {e}")))
     }
 
     /// Proves that record `seq` is in the log of `tree_size` records (0: as

@@ -386,10 +386,16 @@ fn access_class(inner: &Inner, document_id: &str) -> Result<String> {
         Ok(id) => inner.catalog.get_document(id)?,
         Err(_) => None,
     };
-    let Some(doc) = doc else {
+    match doc {
+        Some(doc) => class_of(inner, &doc),
         // Gone meanwhile: a class no rule grants.
-        return Ok(String::new());
-    };
+        None => Ok(String::new()),
+    }
+}
+
+/// The access class of `doc` as it is: its case's, or its site's inbox's.
+/// Remembered as a class.
+fn class_of(inner: &Inner, doc: &Document) -> Result<String> {
     let class = match doc
         .case_id
         .map(|id| inner.catalog.get_case(id))
@@ -426,17 +432,10 @@ fn remember_class(inner: &Inner, class: &str) -> Result<()> {
 /// class of their case or inbox), visible to searches when it returns. The
 /// caller holds `index_lock`.
 pub(crate) fn reindex_documents(inner: &Inner, docs: &[Document]) -> Result<()> {
-    let mut index_docs = Vec::with_capacity(docs.len());
-    for doc in docs {
-        let pages = inner
-            .catalog
-            .get_text(doc.document_id)?
-            .map(|t| t.pages)
-            .unwrap_or_default();
-        let mut d = index_doc(doc, &pages);
-        d.access = access_class(inner, &d.document_id)?;
-        index_docs.push(d);
-    }
+    let index_docs = docs
+        .iter()
+        .map(|doc| stored_index_doc(inner, doc, class_of(inner, doc)?))
+        .collect::<Result<Vec<_>>>()?;
     inner.index.upsert(&index_docs)?;
     inner.index.commit()?;
     Ok(())
@@ -455,21 +454,27 @@ pub(crate) fn reindex_case(inner: &Inner, case: &akte_types::Case) -> Result<()>
             break;
         };
         after = Some(last.document_id);
-        let mut docs = Vec::with_capacity(page.len());
-        for doc in &page {
-            let pages = inner
-                .catalog
-                .get_text(doc.document_id)?
-                .map(|t| t.pages)
-                .unwrap_or_default();
-            let mut d = index_doc(doc, &pages);
-            d.access = class.clone();
-            docs.push(d);
-        }
+        let docs = page
+            .iter()
+            .map(|doc| stored_index_doc(inner, doc, class.clone()))
+            .collect::<Result<Vec<_>>>()?;
         inner.index.upsert(&docs)?;
     }
     inner.index.commit()?;
     Ok(())
+}
+
+/// A document as the index sees it, with the text the catalog keeps for it.
+fn stored_index_doc(inner: &Inner, doc: &Document, access: String) -> Result<IndexDoc> {
+    let pages = inner
+        .catalog
+        .get_text(doc.document_id)?
+        .map(|t| t.pages)
+        .unwrap_or_default();
+    Ok(IndexDoc {
+        access,
+        ..index_doc(doc, &pages)
+    })
 }
 
 pub(crate) fn index_doc(doc: &Document, pages: &[String]) -> IndexDoc {

@@ -85,7 +85,7 @@ pub(crate) fn resource_of(inner: &Inner, doc: &Document) -> Result<Resource> {
 impl Store {
     /// Checks an access. A denial is logged and returned as
     /// PERMISSION_DENIED naming `what`; an allowed access still has to be
-    /// logged by the caller with [`Store::log_allowed`] before it is served.
+    /// logged by the caller with [`Store::log`] before it is served.
     pub(crate) async fn authorize(
         &self,
         caller: &Caller,
@@ -127,33 +127,9 @@ impl Store {
         denied(what)
     }
 
-    /// Records an access that was refused for another reason than the rules
-    /// (`why`), before the refusal is answered.
-    pub(crate) async fn log_refused(
-        &self,
-        caller: &Caller,
-        log_as: AccessAction,
-        verdict: &Verdict,
-        target: &Target,
-        why: &str,
-    ) -> Result<()> {
-        self.log(caller, log_as, verdict, target, why.to_owned())
-            .await
-    }
-
-    /// Records an allowed access; the access is refused if that fails.
-    pub(crate) async fn log_allowed(
-        &self,
-        caller: &Caller,
-        log_as: AccessAction,
-        verdict: &Verdict,
-        target: &Target,
-        detail: String,
-    ) -> Result<()> {
-        self.log(caller, log_as, verdict, target, detail).await
-    }
-
-    async fn log(
+    /// Records an access with its decision and `detail`, before it is
+    /// answered; an access that cannot be recorded is refused.
+    pub(crate) async fn log(
         &self,
         caller: &Caller,
         action: AccessAction,
@@ -249,6 +225,30 @@ impl Store {
         .await
     }
 
+    /// Checks that the caller may read the access log, and logs the reading
+    /// (`detail`: what is read).
+    pub(crate) async fn audit_read(&self, caller: &Caller, detail: String) -> Result<()> {
+        let target = Target::default();
+        let verdict = self
+            .authorize(
+                caller,
+                Action::ReadAccessLog,
+                &Resource::AccessLog,
+                AccessAction::ReadAccessLog,
+                &target,
+                "the access log",
+            )
+            .await?;
+        self.log(
+            caller,
+            AccessAction::ReadAccessLog,
+            &verdict,
+            &target,
+            detail,
+        )
+        .await
+    }
+
     /// The newest access records that match `filter`, newest first; for auditors.
     pub async fn access_records(
         &self,
@@ -259,24 +259,7 @@ impl Store {
             0 => 100,
             n => n.min(10_000),
         };
-        let verdict = self
-            .authorize(
-                caller,
-                Action::ReadAccessLog,
-                &Resource::AccessLog,
-                AccessAction::ReadAccessLog,
-                &Target::default(),
-                "the access log",
-            )
-            .await?;
-        self.log_allowed(
-            caller,
-            AccessAction::ReadAccessLog,
-            &verdict,
-            &Target::default(),
-            format!("{filter:?}"),
-        )
-        .await?;
+        self.audit_read(caller, format!("{filter:?}")).await?;
         self.blocking(move |inner| {
             Ok(inner
                 .catalog

@@ -124,12 +124,12 @@ impl Store {
                 allowed: false,
                 policies: Vec::new(),
             };
-            self.log_refused(
+            self.log(
                 caller,
                 AccessAction::CreateCase,
                 &refused,
                 &target,
-                "the number is taken",
+                "the number is taken".to_owned(),
             )
             .await?;
             return Err(if readable {
@@ -138,7 +138,7 @@ impl Store {
                 super::audit::denied(&what)
             });
         }
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::CreateCase,
             &verdict,
@@ -210,7 +210,7 @@ impl Store {
             )
             .await?;
         let view = self.point_read(|inner| Self::view(inner, case))?;
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::GetCase,
             &verdict,
@@ -230,29 +230,17 @@ impl Store {
         number: &str,
         group: Option<String>,
     ) -> Result<CaseView> {
-        let number = self.parse_case_number(number)?;
         let group = restriction(group)?;
-        let target = Target {
-            case_number: Some(number.to_string()),
-            document_id: None,
-        };
-        let what = format!("restricting case {number}");
-        let case = self.point_read(|inner| Ok(inner.catalog.get_case_by_number(&number)?))?;
-        let Some(case) = case else {
-            return Err(self
-                .missing(caller, AccessAction::RestrictCase, &target, &what)
-                .await);
-        };
-        let verdict = self
-            .authorize(
+        let (case, verdict) = self
+            .case_for(
                 caller,
+                number,
                 Action::RestrictCase,
-                &Resource::case(&case),
                 AccessAction::RestrictCase,
-                &target,
-                &what,
+                "restricting case",
             )
             .await?;
+        let target = Target::case(&case);
         self.note_class(access::case_class(&case.site, group.as_deref()))
             .await?;
         let detail = match &group {
@@ -260,7 +248,7 @@ impl Store {
             None => "restriction lifted".to_owned(),
         };
         // Recorded before it is done: a restriction that cannot be logged is not made.
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::RestrictCase,
             &verdict,
@@ -281,7 +269,7 @@ impl Store {
                 Ok(Some(case))
             })
             .await?;
-        let case = changed.ok_or_else(|| denied_missing(&number))?;
+        let case = changed.ok_or_else(|| denied_missing(&case.case_number))?;
         tracing::info!(case_number = %case.case_number, restricted = case.restricted_to.is_some(), "case restriction changed");
         self.point_read(|inner| Self::view(inner, case))
     }
@@ -352,7 +340,7 @@ impl Store {
             allowed: true,
             policies: policies.into_iter().collect(),
         };
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::ListCases,
             &verdict,
@@ -373,6 +361,6 @@ fn restriction(group: Option<String>) -> Result<Option<String>> {
     Ok(group)
 }
 
-fn denied_missing(number: &CaseNumber) -> CoreError {
+pub(super) fn denied_missing(number: &CaseNumber) -> CoreError {
     super::audit::denied(&format!("case {number}"))
 }

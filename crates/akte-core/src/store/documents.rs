@@ -21,7 +21,7 @@ impl Store {
         let (doc, verdict) = self
             .readable_document(caller, id, AccessAction::GetDocument)
             .await?;
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::GetDocument,
             &verdict,
@@ -94,7 +94,7 @@ impl Store {
             None => String::new(),
             Some(r) => format!("range {}..{}", r.start, r.end),
         };
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::DownloadDocument,
             &verdict,
@@ -184,7 +184,7 @@ impl Store {
                 Ok(DocumentPage::of(documents, size))
             })
             .await?;
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::ListCaseDocuments,
             &verdict,
@@ -229,7 +229,7 @@ impl Store {
                 Ok(DocumentPage::of(documents, size))
             })
             .await?;
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::ListInbox,
             &verdict,
@@ -298,8 +298,7 @@ impl Store {
                 .map_or_else(|| format!("inbox {}", doc.site), ToString::to_string)
         );
         // Logged before it is done: a move that cannot be logged is not made.
-        self.log_allowed(caller, log_as, &verdict, &target, detail)
-            .await?;
+        self.log(caller, log_as, &verdict, &target, detail).await?;
         let checked_from = doc.case_id;
         let who = caller.clone();
         let moved = self

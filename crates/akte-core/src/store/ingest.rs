@@ -185,7 +185,7 @@ impl Store {
         doc: Document,
         detail: &str,
     ) -> Result<Document> {
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::UploadDocument,
             verdict,

@@ -154,7 +154,7 @@ impl Store {
             allowed: true,
             policies: Vec::new(),
         };
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::Search,
             &verdict,

@@ -13,7 +13,7 @@ const MAX_EVENTS: usize = 1000;
 impl Store {
     /// Looks a case up by number for `action`; a missing one is answered
     /// like a denial.
-    async fn case_for(
+    pub(super) async fn case_for(
         &self,
         caller: &Caller,
         number: &str,
@@ -73,7 +73,7 @@ impl Store {
             text => text.to_owned(),
         };
         // Logged before it is done: a change that cannot be logged is not made.
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::UpdateCaseStatus,
             &verdict,
@@ -92,7 +92,7 @@ impl Store {
             })
             .await?;
         let Some((case, _)) = changed else {
-            return Err(super::audit::denied(&format!("case {}", case.case_number)));
+            return Err(super::cases::denied_missing(&case.case_number));
         };
         tracing::info!(case_number = %case.case_number, status = status.as_str(), "case status changed");
         self.point_read(|inner| Self::view(inner, case))
@@ -110,7 +110,7 @@ impl Store {
                 "the timeline of case",
             )
             .await?;
-        self.log_allowed(
+        self.log(
             caller,
             AccessAction::GetCaseTimeline,
             &verdict,
