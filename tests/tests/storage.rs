@@ -19,7 +19,14 @@ fn refused(data_dir: &Path, config: &str) -> String {
     let config_path = data_dir.with_extension("toml");
     std::fs::write(&config_path, config).unwrap();
     let mut child = Command::new(akte_bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--web-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(data_dir)
         .arg("--config")
         .arg(&config_path)

@@ -363,7 +363,7 @@ async fn client_certificates_are_required_when_configured() {
 /// printed on stderr if it did not.
 fn serve(data: &Path, args: &[&str]) -> (bool, String) {
     let mut child = Command::new(akte_bin())
-        .args(["serve", "--data-dir"])
+        .args(["serve", "--web-listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .args(args)
         .env_remove("AKTE_CONFIG")

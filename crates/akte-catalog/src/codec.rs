@@ -4,7 +4,7 @@
 //! version it reads. A value of an unknown version, a damaged one, and a
 //! counter or merge operand that does not decode are errors, never a default.
 
-use akte_types::{AccessRecord, Case, Document, DocumentText, TimelineEvent};
+use akte_types::{AccessRecord, Case, Document, DocumentText, ShareRecord, TimelineEvent};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -46,6 +46,7 @@ records! {
     DocumentText => crate::CF_TEXTS, 1;
     AccessRecord => crate::CF_AUDIT, 1;
     TimelineEvent => crate::CF_TIMELINE, 1;
+    ShareRecord => crate::CF_SHARES, 1;
     // The catalog's identity in `meta`.
     String => crate::CF_META, 1;
 }
@@ -166,6 +167,7 @@ mod tests {
         fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = decode::<Case>(&bytes);
             let _ = decode::<Document>(&bytes);
+            let _ = decode::<ShareRecord>(&bytes);
             let _ = decode_counter(&bytes);
         }
     }
@@ -196,6 +198,9 @@ mod tests {
     const DOCUMENT_V1: &str = r#"{"document_id":"01JD3X1A0000000000000000AA","case_id":"01JD3X0Z8K5S6W7Y8Z9A0B1C2D","case_number":"12345BG0012345","site":"Nord","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","size_bytes":4,"media_type":"text/plain","filename":"notiz.txt","title":"Notiz","document_type":"Antrag","source":"test","received_at":1732350000001,"created_at":1732350000002,"index_state":"indexed","index_error":null}"#;
     const TEXT_V1: &str = r#"{"pages":["Seite eins","Seite zwei"]}"#;
     const ACCESS_V1: &str = r#"{"at":1732350000003,"action":"download_document","peer":"127.0.0.1:4711","case_number":"12345BG0012345","document_id":"01JD3X1A0000000000000000AA","detail":""}"#;
+    // A share link as first written: revoked, so every field is there.
+    const SHARE_V1: &str = r#"{"share_id":"01JD3X2B0000000000000000SH","case_id":"01JD3X0Z8K5S6W7Y8Z9A0B1C2D","case_number":"12345BG0012345","purpose":"documents","document_ids":["01JD3X1A0000000000000000AA"],"recipient":"Bäckerei Schmidt GmbH","created_by":"caseworker:anna","created_at":1732350000004,"expires_at":1733559600000,"revoked_at":1732360000000,"revoked_by":"caseworker:anna"}"#;
+    const STATUS_SHARE_V1: &str = r#"{"share_id":"01JD3X2C0000000000000000ST","case_id":"01JD3X0Z8K5S6W7Y8Z9A0B1C2D","case_number":"12345BG0012345","purpose":"status","document_ids":[],"recipient":"Erika Mustermann","created_by":"admin:root","created_at":1732350000005,"expires_at":1733559600000}"#;
 
     fn v1(json: &str) -> Vec<u8> {
         let mut v = vec![1];
@@ -225,6 +230,20 @@ mod tests {
 
         let access: AccessRecord = decode(&v1(ACCESS_V1)).unwrap();
         assert_eq!(access.action, AccessAction::DownloadDocument);
+
+        let share: ShareRecord = decode(&v1(SHARE_V1)).unwrap();
+        assert_eq!(share.purpose, akte_types::SharePurpose::Documents);
+        assert_eq!(share.document_ids.len(), 1);
+        assert_eq!(share.recipient, "Bäckerei Schmidt GmbH");
+        assert_eq!(share.expires_at, 1_733_559_600_000);
+        assert_eq!(share.revoked_at, Some(1_732_360_000_000));
+        assert_eq!(share.revoked_by.as_deref(), Some("caseworker:anna"));
+        let status: ShareRecord = decode(&v1(STATUS_SHARE_V1)).unwrap();
+        assert_eq!(status.purpose, akte_types::SharePurpose::Status);
+        assert!(status.document_ids.is_empty());
+        assert_eq!(status.revoked_at, None);
+        assert_eq!(decode::<ShareRecord>(&encode(&share)).unwrap(), share);
+        assert_eq!(decode::<ShareRecord>(&encode(&status)).unwrap(), status);
 
         // And what this build writes reads back the same.
         assert_eq!(decode::<Document>(&encode(&doc)).unwrap(), doc);

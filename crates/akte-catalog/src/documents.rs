@@ -267,6 +267,24 @@ impl Catalog {
         })
     }
 
+    /// Documents waiting in each site's inbox, by site.
+    pub fn inbox_sizes(&self) -> Result<Vec<(String, u64)>> {
+        let mut sizes: Vec<(String, u64)> = Vec::new();
+        let iter = self
+            .db
+            .iterator_cf(self.cf(CF_INBOX), rocksdb::IteratorMode::Start);
+        for item in iter {
+            let (key, _) = item?;
+            let site = key.split(|b| *b == 0).next().unwrap_or_default();
+            let site = String::from_utf8_lossy(site);
+            match sizes.last_mut() {
+                Some((s, n)) if *s == site => *n += 1,
+                _ => sizes.push((site.into_owned(), 1)),
+            }
+        }
+        Ok(sizes)
+    }
+
     /// The document a link in `cf` names (`None`: the link is malformed).
     fn linked_document(&self, cf: &'static str, id: Option<DocumentId>) -> Result<Document> {
         let id = id.ok_or_else(|| CatalogError::Corrupt {

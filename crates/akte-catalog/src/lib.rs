@@ -16,6 +16,9 @@
 //! - `inbox`:          site, 0x00, document_id                 -> (empty); oldest first
 //! - `station_documents`: station id, 0x00, sha256             -> document_id
 //! - `meta`:           b"catalog_id"                           -> ULID of this catalog
+//! - `shares`:         share_id (16 bytes)                     -> ShareRecord
+//! - `share_tokens`:   SHA-256 of the link's token (32 bytes)  -> share_id
+//! - `case_shares`:    case_id, inverted share_id              -> (empty); newest first
 //!
 //! Documents without a case (uploaded into a site's inbox) have no
 //! `case_documents` link and do not count for a case until they are assigned.
@@ -26,6 +29,7 @@ mod codec;
 mod documents;
 mod keys;
 mod queues;
+mod shares;
 mod timeline;
 
 use std::path::Path;
@@ -69,7 +73,10 @@ pub(crate) const CF_META: &str = "meta";
 pub(crate) const CF_AUDIT: &str = "audit";
 pub(crate) const CF_AUDIT_NODES: &str = "audit_nodes";
 pub(crate) const CF_TIMELINE: &str = "timeline";
-const ALL_CFS: [&str; 16] = [
+pub(crate) const CF_SHARES: &str = "shares";
+pub(crate) const CF_SHARE_TOKENS: &str = "share_tokens";
+pub(crate) const CF_CASE_SHARES: &str = "case_shares";
+const ALL_CFS: [&str; 19] = [
     CF_CASES,
     CF_CASE_NUMBERS,
     CF_SITE_CASES,
@@ -86,6 +93,9 @@ const ALL_CFS: [&str; 16] = [
     CF_AUDIT,
     CF_AUDIT_NODES,
     CF_TIMELINE,
+    CF_SHARES,
+    CF_SHARE_TOKENS,
+    CF_CASE_SHARES,
 ];
 
 /// The durable work queues of the catalog.
@@ -174,6 +184,8 @@ pub struct Catalog {
     case_lock: Mutex<()>,
     /// Serialises read-modify-write of document rows (state, routing, moves).
     update_lock: Mutex<()>,
+    /// Serialises revocations of share links.
+    share_lock: Mutex<()>,
     /// Serialise the check for a station's earlier upload of the same
     /// content with the write of its record, striped by station; other
     /// uploads take no lock, and their synced writes are group-committed.
@@ -253,6 +265,7 @@ impl Catalog {
             db,
             case_lock: Mutex::new(()),
             update_lock: Mutex::new(()),
+            share_lock: Mutex::new(()),
             station_locks: std::array::from_fn(|_| Mutex::new(())),
             next_seq: AtomicU64::new(0),
             catalog_id,

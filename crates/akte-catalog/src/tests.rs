@@ -616,3 +616,71 @@ fn the_last_checkpoint_is_the_largest_size() {
     assert_eq!(cat.last_checkpoint().unwrap(), Some((300, b"300".to_vec())));
     assert_eq!(cat.checkpoints().unwrap().len(), 3);
 }
+
+fn share(ids: &IdGenerator, case: &Case, docs: &[&Document]) -> akte_types::ShareRecord {
+    akte_types::ShareRecord {
+        share_id: ids.share_id(),
+        case_id: case.case_id,
+        case_number: case.case_number.clone(),
+        purpose: akte_types::SharePurpose::Documents,
+        document_ids: docs.iter().map(|d| d.document_id).collect(),
+        recipient: "Bäckerei Schmidt GmbH".into(),
+        created_by: "caseworker:anna".into(),
+        created_at: now_millis(),
+        expires_at: now_millis() + 86_400_000,
+        revoked_at: None,
+        revoked_by: None,
+    }
+}
+
+#[test]
+fn share_links_are_found_by_their_token_hash_listed_by_case_and_revoked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = IdGenerator::new();
+    let nord = case(&ids, "12345BG0000001", "Nord");
+    let other = case(&ids, "12345BG0000002", "Nord");
+    let doc = document(&ids, &nord, b"Lebenslauf");
+    let first = share(&ids, &nord, &[&doc]);
+    let second = share(&ids, &nord, &[]);
+    let elsewhere = share(&ids, &other, &[]);
+    {
+        let cat = Catalog::open(dir.path()).unwrap();
+        cat.create_case(&nord).unwrap();
+        cat.create_case(&other).unwrap();
+        cat.create_share(&first, &[1; 32]).unwrap();
+        cat.create_share(&second, &[2; 32]).unwrap();
+        cat.create_share(&elsewhere, &[3; 32]).unwrap();
+    }
+    // Durable: found again after reopening.
+    let cat = Catalog::open(dir.path()).unwrap();
+    assert_eq!(cat.share_by_token(&[1; 32]).unwrap(), Some(first.clone()));
+    assert_eq!(cat.share_by_token(&[2; 32]).unwrap(), Some(second.clone()));
+    assert_eq!(cat.share_by_token(&[9; 32]).unwrap(), None);
+    assert_eq!(cat.get_share(ids.share_id()).unwrap(), None);
+    // A case's links, newest first, and only its own.
+    let listed = cat.case_shares(nord.case_id, 10).unwrap();
+    assert_eq!(listed, [second.clone(), first.clone()]);
+    assert_eq!(
+        cat.case_shares(nord.case_id, 1).unwrap(),
+        std::slice::from_ref(&second)
+    );
+    assert_eq!(cat.case_shares(other.case_id, 10).unwrap(), [elsewhere]);
+
+    let revoked = cat
+        .revoke_share(first.share_id, 1000, "caseworker:anna".into())
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(1000));
+    assert_eq!(revoked.revoked_by.as_deref(), Some("caseworker:anna"));
+    // The first revocation stays.
+    let again = cat
+        .revoke_share(first.share_id, 2000, "admin:root".into())
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, revoked);
+    assert_eq!(cat.share_by_token(&[1; 32]).unwrap(), Some(revoked));
+    assert_eq!(
+        cat.revoke_share(ids.share_id(), 1, "x".into()).unwrap(),
+        None
+    );
+}

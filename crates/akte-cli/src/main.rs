@@ -3,6 +3,7 @@
 mod client;
 mod scan;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use akte_core::{Config, Store};
@@ -42,6 +43,9 @@ enum Command {
         /// Address to listen on, overriding the config.
         #[arg(long, env = "AKTE_LISTEN")]
         listen: Option<String>,
+        /// Address of the web interface, overriding the config ("" for none).
+        #[arg(long, env = "AKTE_WEB_LISTEN")]
+        web_listen: Option<String>,
         /// Listen on an address other than loopback without TLS (e.g. behind
         /// a proxy on the same host that terminates TLS).
         #[arg(long)]
@@ -80,6 +84,14 @@ enum Command {
     Case {
         #[command(subcommand)]
         command: client::CaseCommand,
+        #[command(flatten)]
+        client: client::Server,
+    },
+    /// Make, list and revoke share links: documents of a case for an
+    /// employer, its status page for the citizen.
+    Share {
+        #[command(subcommand)]
+        command: client::ShareCommand,
         #[command(flatten)]
         client: client::Server,
     },
@@ -198,13 +210,19 @@ fn load_config(args: &ServerArgs, listen: Option<String>) -> anyhow::Result<Conf
     Ok(config)
 }
 
+/// Logs to standard error, filtered by `RUST_LOG`; as JSON lines when
+/// `AKTE_LOG_FORMAT=json`.
 fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if std::env::var("AKTE_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
 }
 
 async fn shutdown_signal() {
@@ -326,19 +344,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             server,
             listen,
+            web_listen,
             insecure_listen,
         } => {
             init_logging("info");
-            let settings = load_config(&server, listen)?.validate()?;
-            let listen = settings.listen;
-            if settings.tls.is_none() && !listen.ip().is_loopback() && !insecure_listen {
-                anyhow::bail!(
-                    "refusing to listen on {listen} without TLS: case files are social data and \
-                     would cross the network readable by anyone on it. Set [tls] cert_file and \
-                     key_file, listen on a loopback address, or pass --insecure-listen (e.g. \
-                     behind a proxy on this host that terminates TLS)"
-                );
+            let mut config = load_config(&server, listen)?;
+            if let Some(web) = web_listen {
+                config.web.listen = web;
             }
+            let settings = config.validate()?;
+            let listen = settings.listen;
+            for addr in std::iter::once(listen).chain(settings.web.listen) {
+                if settings.tls.is_none() && !addr.ip().is_loopback() && !insecure_listen {
+                    anyhow::bail!(
+                        "refusing to listen on {addr} without TLS: case files are social data and \
+                         would cross the network readable by anyone on it. Set [tls] cert_file \
+                         and key_file, listen on a loopback address, or pass --insecure-listen \
+                         (e.g. behind a proxy on this host that terminates TLS)"
+                    );
+                }
+            }
+            let web_settings = settings.web.clone();
             let tls = settings.tls.clone();
             let auth = akte_core::auth::Authenticator::open(&settings.data_dir, &settings.auth)
                 .context("opening the token signing key")?;
@@ -355,15 +381,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Tests and scripts read the bound address (e.g. with port 0) from here.
             println!("akte listening on {}", listener.local_addr()?);
             println!("admin token in {}", admin_token.display());
-            akte_server::serve(
-                store,
-                listener,
-                tls.as_ref(),
-                std::sync::Arc::new(auth),
-                shutdown_signal(),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
+            let auth = std::sync::Arc::new(auth);
+            let shutdown = futures::FutureExt::shared(Box::pin(shutdown_signal()));
+            let web = match web_settings.listen {
+                Some(addr) => {
+                    let web_listener = tokio::net::TcpListener::bind(addr)
+                        .await
+                        .with_context(|| format!("listening on {addr} (web interface)"))?;
+                    let web = akte_web::Web::new(
+                        store.clone(),
+                        std::sync::Arc::clone(&auth),
+                        web_settings,
+                        web_listener.local_addr()?,
+                        tls.is_some(),
+                    )
+                    .map_err(|e| anyhow::anyhow!("web interface: {e}"))?;
+                    // Whoever started the service may have stopped reading.
+                    let mut out = std::io::stdout();
+                    let _ = writeln!(out, "web interface on {}", web.public_url());
+                    let _ = writeln!(
+                        out,
+                        "log in once as the local admin (valid 10 minutes): {}",
+                        web.one_time_login(akte_core::auth::LocalKey::admin_principal())
+                    );
+                    let _ = out.flush();
+                    Some(tokio::spawn(akte_web::serve(
+                        web,
+                        web_listener,
+                        tls.clone(),
+                        shutdown.clone(),
+                    )))
+                }
+                None => None,
+            };
+            let served = akte_server::serve(store, listener, tls.as_ref(), auth, shutdown).await;
+            if let Some(web) = web {
+                match web.await {
+                    Ok(Err(e)) => tracing::warn!(error = %e, "the web interface failed"),
+                    Err(e) => tracing::warn!(error = %e, "the web interface failed"),
+                    Ok(Ok(())) => {}
+                }
+            }
+            served.map_err(|e| anyhow::anyhow!(e))?;
             Ok(())
         }
         Command::Reindex { server } => {
@@ -456,6 +515,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Case { command, client } => {
             init_logging("warn");
             client::case(&client, command).await
+        }
+        Command::Share { command, client } => {
+            init_logging("warn");
+            client::share(&client, command).await
         }
         Command::Upload(args) => {
             init_logging("warn");

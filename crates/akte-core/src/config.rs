@@ -27,7 +27,26 @@ pub struct Config {
     pub tls: TlsConfig,
     pub access: crate::auth::AccessConfig,
     pub auth: crate::auth::AuthConfig,
+    pub shares: SharesConfig,
+    pub web: crate::web_config::WebConfig,
 }
+
+/// Share links: documents shown to an employer, a citizen's status page.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SharesConfig {
+    /// The longest a share link may be valid, in days.
+    pub max_ttl_days: u64,
+}
+
+impl Default for SharesConfig {
+    fn default() -> Self {
+        Self { max_ttl_days: 90 }
+    }
+}
+
+/// Longest `shares.max_ttl_days` accepted (ten years).
+const MAX_SHARE_TTL_DAYS: u64 = 3650;
 
 /// The integrity check beside the service.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -228,6 +247,8 @@ impl Default for Config {
             tls: TlsConfig::default(),
             access: crate::auth::AccessConfig::default(),
             auth: crate::auth::AuthConfig::default(),
+            shares: SharesConfig::default(),
+            web: crate::web_config::WebConfig::default(),
         }
     }
 }
@@ -317,6 +338,9 @@ pub struct Settings {
     /// Time between signed checkpoints of the access log.
     pub checkpoint_interval: std::time::Duration,
     pub auth: crate::auth::AuthConfig,
+    /// The longest a share link may be valid.
+    pub share_max_ttl: std::time::Duration,
+    pub web: crate::web_config::WebSettings,
 }
 
 fn invalid(key: &str, msg: impl std::fmt::Display) -> CoreError {
@@ -457,11 +481,24 @@ impl Config {
                 self.access.checkpoint_interval_secs.max(1),
             ),
             auth: self.auth.clone(),
+            share_max_ttl: self.validate_shares()?,
+            web: self.web.validate()?,
         })
     }
 }
 
 impl Config {
+    fn validate_shares(&self) -> Result<std::time::Duration> {
+        let days = self.shares.max_ttl_days;
+        if !(1..=MAX_SHARE_TTL_DAYS).contains(&days) {
+            return Err(invalid(
+                "shares.max_ttl_days",
+                format!("must be within 1..={MAX_SHARE_TTL_DAYS}"),
+            ));
+        }
+        Ok(std::time::Duration::from_secs(days * 24 * 3600))
+    }
+
     fn validate_tls(&self) -> Result<Option<TlsSettings>> {
         let t = &self.tls;
         let set = |p: &PathBuf| !p.as_os_str().is_empty();
@@ -636,5 +673,6 @@ mod tests {
         assert!(refused("[cases]\nnumber_pattern = \"(\"").contains("cases.number_pattern"));
         assert!(refused("[ocr]\nworkers = 0").contains("ocr.workers"));
         assert!(refused("[media]\nallowed = [\"video/mp4\"]").contains("media.allowed"));
+        assert!(refused("[shares]\nmax_ttl_days = 0").contains("shares.max_ttl_days"));
     }
 }

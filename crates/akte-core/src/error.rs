@@ -17,6 +17,10 @@ pub enum ErrorCode {
     Cancelled,
     /// A conflict with concurrent changes; the request may be retried.
     Aborted,
+    /// A share link that does not lead anywhere (any more): unknown,
+    /// expired, revoked, or to a case restricted since. Reported as gRPC
+    /// NOT_FOUND; the web interface answers such a link alike in every case.
+    Gone,
     Unavailable,
     DataLoss,
     Internal,
@@ -43,6 +47,10 @@ pub enum CoreError {
     Unauthenticated(String),
     #[error("{0}")]
     Aborted(String),
+    /// A share link that does not lead anywhere (any more); worded the same
+    /// whatever the cause, see [`ErrorCode::Gone`].
+    #[error("{0}")]
+    Gone(String),
     #[error("upload cancelled: {0}")]
     Cancelled(String),
     #[error("stored data is damaged: {0}")]
@@ -101,6 +109,7 @@ impl CoreError {
             Self::ResourceExhausted(_) => ErrorCode::ResourceExhausted,
             Self::Cancelled(_) => ErrorCode::Cancelled,
             Self::Aborted(_) => ErrorCode::Aborted,
+            Self::Gone(_) => ErrorCode::Gone,
             Self::FailedPrecondition(_) => ErrorCode::FailedPrecondition,
             Self::PermissionDenied(_) => ErrorCode::PermissionDenied,
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,

@@ -9,23 +9,29 @@ mod content;
 mod error;
 mod gc;
 mod indexer;
+pub mod metrics;
 mod ocr;
 mod routing;
 mod scrub;
 mod store;
+pub mod web_config;
 
 #[cfg(test)]
 mod access_tests;
 #[cfg(test)]
 mod checkpoint_tests;
 #[cfg(test)]
+mod share_tests;
+#[cfg(test)]
 mod tests;
 
+pub use akte_types::SharePurpose;
 pub use config::{Config, Settings, TlsSettings};
 pub use error::{CoreError, ErrorCode, Result};
 pub use gc::GcReport;
 pub use scrub::{Damaged, ScrubReport};
 pub use store::{
-    AccessFilter, CaseView, DocumentPage, NewCase, SearchPage, SearchRequest, SearchResultHit,
-    Store, UploadHeader,
+    AccessFilter, CaseView, DocumentPage, IssuedShare, NewCase, NewShare, PublicEvent, SearchPage,
+    SearchRequest, SearchResultHit, Share, SharedView, Store, UploadHeader, MAX_LISTED_SHARES,
+    MAX_RECIPIENT, MAX_SHARED_DOCUMENTS,
 };

@@ -76,10 +76,83 @@ pub fn cover_sheet_pdf(case_number: &str, title: &str, site: &str) -> Vec<u8> {
         EcLevel::Q,
     );
     match code {
-        Ok(code) => draw_qr(&mut content, &code, (A4.0 - QR_SIDE) / 2.0, 580.0),
+        Ok(code) => draw_qr(&mut content, &code, (A4.0 - QR_SIDE) / 2.0, 580.0, QR_SIDE),
         Err(e) => tracing::warn!("no QR code on the cover sheet for {case_number:?}: {e}"),
     }
 
+    let stream = content.finish();
+    pdf.stream(content_id, stream.as_slice());
+    pdf.finish()
+}
+
+/// A5 in points.
+const A5: (f32, f32) = (420.0, 595.0);
+
+/// A printable A5 card for a link: `heading`, `lines` of text, a 60 mm QR
+/// code (error correction M) holding `url`, and `url` itself in small type
+/// (broken into lines), for handing to a person who opens it on a phone.
+pub fn link_card_pdf(heading: &str, lines: &[&str], url: &str) -> Vec<u8> {
+    let (catalog_id, pages_id, page_id, content_id) =
+        (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4));
+    let (regular_id, bold_id, info_id) = (Ref::new(5), Ref::new(6), Ref::new(7));
+    let (regular, bold) = (Name(b"F1"), Name(b"F2"));
+    let margin = 36.0;
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog_id).pages(pages_id);
+    pdf.pages(pages_id).kids([page_id]).count(1);
+    let mut page = pdf.page(page_id);
+    page.media_box(Rect::new(0.0, 0.0, A5.0, A5.1));
+    page.parent(pages_id);
+    page.contents(content_id);
+    page.resources()
+        .fonts()
+        .pair(regular, regular_id)
+        .pair(bold, bold_id);
+    page.finish();
+    for (id, base) in [(regular_id, "Helvetica"), (bold_id, "Helvetica-Bold")] {
+        pdf.type1_font(id)
+            .base_font(Name(base.as_bytes()))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    pdf.document_info(info_id)
+        .title(TextStr(heading))
+        .producer(TextStr("akte"));
+    let width = A5.0 - 2.0 * margin;
+    let chars = |size: f32| width / (size * 0.55);
+    let mut content = Content::new();
+    text_at(
+        &mut content,
+        bold,
+        18.0,
+        margin,
+        540.0,
+        &fit(heading, chars(18.0)),
+    );
+    let mut y = 512.0;
+    for line in lines {
+        text_at(
+            &mut content,
+            regular,
+            11.0,
+            margin,
+            y,
+            &fit(line, chars(11.0)),
+        );
+        y -= 16.0;
+    }
+    let side = 60.0 / 25.4 * 72.0;
+    match QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M) {
+        Ok(code) => draw_qr(&mut content, &code, (A5.0 - side) / 2.0, y - 12.0, side),
+        Err(e) => tracing::warn!("no QR code on the card: {e}"),
+    }
+    y -= side + 36.0;
+    let per_line = (width / (8.0 * 0.6)) as usize;
+    let url_chars: Vec<char> = url.chars().collect();
+    for part in url_chars.chunks(per_line.max(1)) {
+        let part: String = part.iter().collect();
+        text_at(&mut content, regular, 8.0, margin, y, &part);
+        y -= 11.0;
+    }
     let stream = content.finish();
     pdf.stream(content_id, stream.as_slice());
     pdf.finish()
@@ -97,11 +170,11 @@ pub fn case_number_from_code(code: &str) -> Option<String> {
     (!number.is_empty()).then_some(number)
 }
 
-/// Draws `code` as black squares, QR_SIDE wide, its top left corner at
+/// Draws `code` as black squares, `side` wide, its top left corner at
 /// (`left`, `top`). The page around it is white (the quiet zone).
-fn draw_qr(content: &mut Content, code: &QrCode, left: f32, top: f32) {
+fn draw_qr(content: &mut Content, code: &QrCode, left: f32, top: f32, side: f32) {
     let modules = code.width();
-    let module = QR_SIDE / modules as f32;
+    let module = side / modules as f32;
     let colors = code.to_colors();
     content.save_state();
     content.set_fill_gray(0.0);
@@ -132,9 +205,13 @@ fn draw_qr(content: &mut Content, code: &QrCode, left: f32, top: f32) {
 }
 
 fn text_line(content: &mut Content, font: Name, size: f32, y: f32, line: &str) {
+    text_at(content, font, size, MARGIN, y, line);
+}
+
+fn text_at(content: &mut Content, font: Name, size: f32, x: f32, y: f32, line: &str) {
     content.begin_text();
     content.set_font(font, size);
-    content.next_line(MARGIN, y);
+    content.next_line(x, y);
     content.show(Str(&win_ansi(line)));
     content.end_text();
 }

@@ -1,15 +1,17 @@
 //! Conversions between core records and the generated `akte.v1` types.
 
-use akte_core::{CaseView, CoreError, ErrorCode};
+use akte_core::{CaseView, CoreError, ErrorCode, Share, SharePurpose};
 use akte_proto::v1 as pb;
 use akte_types::{AssignedBy, CaseMove, Document, IndexState, TransferNote, UnixMillis};
 use tonic::{Code, Status};
 
 /// The one mapping of core errors to gRPC statuses. Internal errors are
-/// logged in full and shown to the client as a generic message.
+/// logged in full and shown to the client as a generic message. A share link
+/// that does not lead anywhere (any more) is NOT_FOUND: nothing is there for
+/// its holder, whatever the cause.
 pub fn status_from(err: CoreError) -> Status {
     let code = match err.code() {
-        ErrorCode::NotFound => Code::NotFound,
+        ErrorCode::NotFound | ErrorCode::Gone => Code::NotFound,
         ErrorCode::AlreadyExists => Code::AlreadyExists,
         ErrorCode::InvalidArgument => Code::InvalidArgument,
         ErrorCode::PermissionDenied => Code::PermissionDenied,
@@ -103,6 +105,60 @@ pub fn timeline_event(e: akte_types::TimelineEvent) -> pb::TimelineEvent {
         by: e.by.unwrap_or_default(),
         document_id: e.document_id.unwrap_or_default(),
     }
+}
+
+fn system_time(t: std::time::SystemTime) -> prost_types::Timestamp {
+    let ms = t
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    timestamp(ms)
+}
+
+pub fn share_purpose(p: SharePurpose) -> pb::SharePurpose {
+    match p {
+        SharePurpose::Documents => pb::SharePurpose::Documents,
+        SharePurpose::Status => pb::SharePurpose::Status,
+    }
+}
+
+/// The purpose a client names.
+pub fn share_purpose_in(p: i32) -> Result<SharePurpose, Status> {
+    match pb::SharePurpose::try_from(p) {
+        Ok(pb::SharePurpose::Documents) => Ok(SharePurpose::Documents),
+        Ok(pb::SharePurpose::Status) => Ok(SharePurpose::Status),
+        _ => Err(Status::invalid_argument(
+            "purpose is required (SHARE_PURPOSE_DOCUMENTS or SHARE_PURPOSE_STATUS)",
+        )),
+    }
+}
+
+pub fn share(s: Share) -> pb::Share {
+    pb::Share {
+        active: s.is_active(std::time::SystemTime::now()),
+        share_id: s.id,
+        case_id: s.case_id,
+        case_number: s.case_number,
+        purpose: share_purpose(s.purpose) as i32,
+        document_ids: s.document_ids,
+        recipient: s.recipient,
+        created_by: s.created_by,
+        created_at: Some(system_time(s.created_at)),
+        expires_at: Some(system_time(s.expires_at)),
+        revoked_at: s.revoked_at.map(system_time),
+        revoked_by: s.revoked_by.unwrap_or_default(),
+    }
+}
+
+/// A client's timestamp as a point in time; before 1970 is refused.
+pub fn system_time_in(
+    field: &str,
+    ts: &prost_types::Timestamp,
+) -> Result<std::time::SystemTime, Status> {
+    let ms = millis(field, ts)?;
+    let ms =
+        u64::try_from(ms).map_err(|_| Status::invalid_argument(format!("{field}: before 1970")))?;
+    Ok(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
 }
 
 pub fn access_record(r: akte_types::AccessRecord) -> pb::AccessRecord {
@@ -249,5 +305,8 @@ mod tests {
         let s = status_from(CoreError::NotFound("case 1 not found".into()));
         assert_eq!(s.code(), Code::NotFound);
         assert_eq!(s.message(), "case 1 not found");
+        let s = status_from(CoreError::Gone("this link is no longer valid".into()));
+        assert_eq!(s.code(), Code::NotFound);
+        assert_eq!(s.message(), "this link is no longer valid");
     }
 }

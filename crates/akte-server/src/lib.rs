@@ -1,11 +1,14 @@
-//! The gRPC face of akte: the `akte.v1` services over [`akte_core::Store`],
-//! plus health checking and server reflection.
+//! The gRPC face of akte: the `akte.v1` services over [`akte_core::Store`]
+//! (cases, documents, search, audit, share links), plus health checking and
+//! server reflection.
 
 pub mod auth;
 mod convert;
 mod deadline;
+mod metered;
 mod reset;
 mod services;
+mod shares;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -19,10 +22,12 @@ use akte_proto::v1::audit_service_server::AuditServiceServer;
 use akte_proto::v1::case_service_server::CaseServiceServer;
 use akte_proto::v1::document_service_server::DocumentServiceServer;
 use akte_proto::v1::search_service_server::SearchServiceServer;
+use akte_proto::v1::share_service_server::ShareServiceServer;
 use tokio::net::TcpListener;
 
 pub use convert::status_from;
 pub use services::{AuditApi, CaseApi, DocumentApi, SearchApi};
+pub use shares::ShareApi;
 
 /// Largest gRPC message accepted (an upload chunk is at most 4 MiB of content).
 pub const MAX_MESSAGE_BYTES: usize = 5 * 1024 * 1024;
@@ -62,6 +67,9 @@ pub async fn serve(
     health_reporter
         .set_serving::<AuditServiceServer<AuditApi>>()
         .await;
+    health_reporter
+        .set_serving::<ShareServiceServer<ShareApi>>()
+        .await;
     let described = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(akte_proto::v1::FILE_DESCRIPTOR_SET)
@@ -77,6 +85,9 @@ pub async fn serve(
     // The server builder's own setting does not apply to a given listener.
     let router = tonic::transport::Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .layer(metered::MeteredLayer::new(std::sync::Arc::clone(
+            store.metrics(),
+        )))
         .layer(tower::util::MapRequestLayer::new(reset::watch_body))
         .layer(auth::AuthLayer::new(auth))
         .add_service(health_service)
@@ -92,7 +103,8 @@ pub async fn serve(
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(SearchServiceServer::new(SearchApi::new(store.clone())))
-        .add_service(AuditServiceServer::new(AuditApi::new(store.clone())));
+        .add_service(AuditServiceServer::new(AuditApi::new(store.clone())))
+        .add_service(ShareServiceServer::new(ShareApi::new(store.clone())));
     let result = match &tls {
         Some(tls) => {
             router

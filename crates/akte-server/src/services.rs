@@ -15,7 +15,10 @@ use crate::reset::BodyBroken;
 
 /// The authenticated caller of a request (see [`crate::auth`]), with the
 /// reason it states.
-fn caller<T>(req: &Request<T>, reason: Option<&pb::AccessReason>) -> Result<Caller, Status> {
+pub(crate) fn caller<T>(
+    req: &Request<T>,
+    reason: Option<&pb::AccessReason>,
+) -> Result<Caller, Status> {
     let caller = req
         .extensions()
         .get::<Caller>()

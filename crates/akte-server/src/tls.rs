@@ -115,6 +115,12 @@ impl Tls {
     /// Reads the files and builds the configuration; an error names the file
     /// and what is wrong with it.
     pub fn new(settings: &TlsSettings) -> Result<Self, TlsError> {
+        Self::with_protocols(settings, vec![b"h2".to_vec()])
+    }
+
+    /// The same, offering the application protocols `alpn` (the web
+    /// interface offers HTTP/2 and HTTP/1.1).
+    pub fn with_protocols(settings: &TlsSettings, alpn: Vec<Vec<u8>>) -> Result<Self, TlsError> {
         let provider = Arc::new(crypto_provider());
         let resolver = Arc::new(Reloading {
             current: RwLock::new(Arc::new(load_key(settings, &provider)?)),
@@ -144,7 +150,7 @@ impl Tls {
             None => builder.with_no_client_auth(),
         };
         let mut config = builder.with_cert_resolver(Arc::clone(&resolver) as _);
-        config.alpn_protocols = vec![b"h2".to_vec()];
+        config.alpn_protocols = alpn;
         let reload = tokio::spawn(watch(settings.clone(), resolver, provider));
         Ok(Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),

@@ -66,6 +66,7 @@ macro_rules! ulid_id {
 
 ulid_id!(CaseId, "case");
 ulid_id!(DocumentId, "document");
+ulid_id!(ShareId, "share link");
 
 /// Makes strictly increasing ULIDs, also within one millisecond, so that ids sort
 /// in the order they were made.
@@ -101,6 +102,10 @@ impl IdGenerator {
 
     pub fn document_id(&self) -> DocumentId {
         DocumentId(self.next())
+    }
+
+    pub fn share_id(&self) -> ShareId {
+        ShareId(self.next())
     }
 }
 

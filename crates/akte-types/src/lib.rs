@@ -10,8 +10,9 @@ pub use case_number::{
     CaseNumber, CaseNumberError, CaseNumberPattern, FoundCaseNumber, DEFAULT_CASE_NUMBER_PATTERN,
 };
 pub use hash::{ContentHash, HashParseError};
-pub use ids::{CaseId, DocumentId, IdGenerator, IdParseError};
+pub use ids::{CaseId, DocumentId, IdGenerator, IdParseError, ShareId};
 pub use records::{
     now_millis, AccessAction, AccessDecision, AccessRecord, AssignedBy, Case, CaseMove, CaseStatus,
-    Document, DocumentText, IndexState, TimelineEvent, TimelineKind, TransferNote, UnixMillis,
+    Document, DocumentText, IndexState, SharePurpose, ShareRecord, TimelineEvent, TimelineKind,
+    TransferNote, UnixMillis,
 };

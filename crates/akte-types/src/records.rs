@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{CaseId, CaseNumber, ContentHash, DocumentId};
+use crate::{CaseId, CaseNumber, ContentHash, DocumentId, ShareId};
 
 /// Milliseconds since the Unix epoch.
 pub type UnixMillis = i64;
@@ -126,6 +126,62 @@ pub struct TimelineEvent {
     pub by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
+}
+
+/// What a share link shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SharePurpose {
+    /// The documents listed in the link, and nothing else (e.g. for an
+    /// employer, from the QR code of an applicant card).
+    Documents,
+    /// The case's status and the public texts of its timeline (the
+    /// citizen's status page, printed on letters).
+    Status,
+}
+
+impl SharePurpose {
+    /// How the access rules and the access log name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SharePurpose::Documents => "documents",
+            SharePurpose::Status => "status",
+        }
+    }
+
+    /// The path of a link of this purpose with `token`, as the web
+    /// interface serves it: `/s/{token}` for documents, `/status/{token}`
+    /// for the status page.
+    pub fn path(self, token: &str) -> String {
+        match self {
+            SharePurpose::Documents => format!("/s/{token}"),
+            SharePurpose::Status => format!("/status/{token}"),
+        }
+    }
+}
+
+/// A share link as kept: what it shows, to whom, until when. The link's
+/// token is not kept, only its SHA-256 (as the key that finds the link).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareRecord {
+    pub share_id: ShareId,
+    pub case_id: CaseId,
+    pub case_number: CaseNumber,
+    pub purpose: SharePurpose,
+    /// The documents shown ([`SharePurpose::Documents`]); empty for a status link.
+    #[serde(default)]
+    pub document_ids: Vec<DocumentId>,
+    /// Whom the link was made for (e.g. the employer's name).
+    pub recipient: String,
+    /// Who made it ("kind:name").
+    pub created_by: String,
+    pub created_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<UnixMillis>,
+    /// Who revoked it ("kind:name").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_by: Option<String>,
 }
 
 /// Where a document is in the text indexing pipeline.
@@ -273,6 +329,14 @@ pub enum AccessAction {
     Search,
     ListInbox,
     AssignDocument,
+    /// A share link made.
+    CreateShare,
+    /// A share link revoked.
+    RevokeShare,
+    /// The share links of a case listed.
+    ListShares,
+    /// A share link opened (its principal is the link).
+    OpenShare,
 }
 
 /// Whether an access was allowed.

@@ -3,6 +3,7 @@
 mod case;
 mod documents;
 mod search;
+mod share;
 mod upload;
 
 use akte_proto::v1 as pb;
@@ -17,6 +18,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 pub use case::{case, CaseCommand};
 pub use documents::{assign, get, inbox, AssignArgs, GetArgs, InboxArgs};
 pub use search::{search, SearchArgs};
+pub use share::{share, ShareCommand};
 pub(crate) use upload::{file_sha256, upload_stream};
 pub use upload::{upload, UploadArgs};
 

@@ -16,6 +16,7 @@ use cedar_policy::{
     PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
 
+pub(crate) use principal::ShareGrant;
 pub use principal::{Caller, Principal, PrincipalKind, Reason};
 
 use crate::{CoreError, Result};
@@ -37,6 +38,11 @@ pub enum Action {
     FileDocument,
     Search,
     ReadAccessLog,
+    /// Create, list and revoke a case's share links.
+    ShareCase,
+    /// Read a case's status and the public texts of its timeline (what a
+    /// status link shows).
+    ReadCaseStatus,
 }
 
 impl Action {
@@ -51,6 +57,8 @@ impl Action {
             Action::FileDocument => "FileDocument",
             Action::Search => "Search",
             Action::ReadAccessLog => "ReadAccessLog",
+            Action::ShareCase => "ShareCase",
+            Action::ReadCaseStatus => "ReadCaseStatus",
         }
     }
 }
@@ -60,6 +68,10 @@ impl Action {
 pub enum Resource {
     /// A case (and with it all its documents).
     Case {
+        /// The case; `None` when the rules decide about every case of a
+        /// site and restriction at once (an access class of the search
+        /// index, see [`case_class`]), or about a case not created yet.
+        case_id: Option<akte_types::CaseId>,
         site: String,
         /// The group that alone may see it, if restricted.
         restricted_to: Option<String>,
@@ -74,6 +86,7 @@ pub enum Resource {
 impl Resource {
     pub fn case(case: &akte_types::Case) -> Self {
         Resource::Case {
+            case_id: Some(case.case_id),
             site: case.site.clone(),
             restricted_to: case.restricted_to.clone(),
         }
@@ -178,7 +191,7 @@ impl Policies {
     pub fn check(&self, caller: &Caller, action: Action, resource: &Resource) -> Result<Verdict> {
         let principal = &caller.principal;
         let p_uid = uid(principal.kind.entity_type(), &principal.name);
-        let p_attrs = HashMap::from([
+        let mut p_attrs = HashMap::from([
             (
                 "name".to_owned(),
                 RestrictedExpression::new_string(principal.name.clone()),
@@ -188,13 +201,41 @@ impl Policies {
             ("groups".to_owned(), strings(&principal.groups)),
             ("scopes".to_owned(), strings(&principal.scopes)),
         ]);
+        if principal.kind == PrincipalKind::Share {
+            // A link without its grant (never made so by the store) is
+            // granted nothing: no case has an empty id.
+            let none = ShareGrant {
+                case_id: String::new(),
+                documents: Vec::new(),
+                purpose: "",
+            };
+            let grant = caller.share.as_ref().unwrap_or(&none);
+            p_attrs.extend([
+                (
+                    "case_id".to_owned(),
+                    RestrictedExpression::new_string(grant.case_id.clone()),
+                ),
+                ("documents".to_owned(), strings(&grant.documents)),
+                (
+                    "purpose".to_owned(),
+                    RestrictedExpression::new_string(grant.purpose.to_owned()),
+                ),
+            ]);
+        }
         let (r_uid, r_attrs) = match resource {
             Resource::Case {
+                case_id,
                 site,
                 restricted_to,
             } => (
                 uid("Akte::Case", "case"),
                 HashMap::from([
+                    (
+                        "id".to_owned(),
+                        RestrictedExpression::new_string(
+                            case_id.map(|id| id.to_string()).unwrap_or_default(),
+                        ),
+                    ),
                     (
                         "site".to_owned(),
                         RestrictedExpression::new_string(site.clone()),
@@ -240,6 +281,10 @@ impl Policies {
             (
                 "station".to_owned(),
                 RestrictedExpression::new_string(caller.station.clone().unwrap_or_default()),
+            ),
+            (
+                "document".to_owned(),
+                RestrictedExpression::new_string(caller.document.clone().unwrap_or_default()),
             ),
         ])
         .map_err(|e| internal(&e))?;
@@ -294,6 +339,7 @@ pub fn class_resource(class: &str) -> Option<Resource> {
     let mut parts = class.split(SEP);
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some("case"), Some(site), Some(group), None) => Some(Resource::Case {
+            case_id: None,
             site: site.to_owned(),
             restricted_to: Some(group.to_owned()).filter(|g| !g.is_empty()),
         }),

@@ -21,9 +21,15 @@ pub enum PrincipalKind {
     Auditor,
     /// Runs the service.
     Admin,
+    /// A share link, named by its id: the principal of whoever opens it.
+    /// Made by the store for the link's calls only; no credential, token
+    /// or configuration can name it.
+    #[serde(skip_deserializing)]
+    Share,
 }
 
 impl PrincipalKind {
+    /// The kinds a credential can name (every kind but [`PrincipalKind::Share`]).
     pub const ALL: [PrincipalKind; 6] = [
         PrincipalKind::Caseworker,
         PrincipalKind::MailRoom,
@@ -42,6 +48,7 @@ impl PrincipalKind {
             PrincipalKind::Service => "service",
             PrincipalKind::Auditor => "auditor",
             PrincipalKind::Admin => "admin",
+            PrincipalKind::Share => "share",
         }
     }
 
@@ -53,6 +60,7 @@ impl PrincipalKind {
             PrincipalKind::Service => "Akte::Service",
             PrincipalKind::Auditor => "Akte::Auditor",
             PrincipalKind::Admin => "Akte::Admin",
+            PrincipalKind::Share => "Akte::Share",
         }
     }
 }
@@ -162,6 +170,18 @@ impl Reason {
     }
 }
 
+/// What a share link grants, as the access rules see its principal: set by
+/// the store on the calls of a link (see `store::shares`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ShareGrant {
+    /// The case the link shows.
+    pub case_id: String,
+    /// The documents it shows (a documents link).
+    pub documents: Vec<String>,
+    /// "documents" or "status".
+    pub purpose: &'static str,
+}
+
 /// A call: who makes it, from where, and what it states.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
@@ -172,6 +192,12 @@ pub struct Caller {
     /// The scanning station an upload names in its transfer note; set by the
     /// store, not by entry points.
     pub(crate) station: Option<String>,
+    /// What the share link that calls grants; set by the store for a
+    /// [`PrincipalKind::Share`] principal only.
+    pub(crate) share: Option<ShareGrant>,
+    /// The one document a read through a share link is about; set by the
+    /// store.
+    pub(crate) document: Option<String>,
 }
 
 impl Caller {
@@ -181,6 +207,8 @@ impl Caller {
             peer: peer.into(),
             reason: None,
             station: None,
+            share: None,
+            document: None,
         }
     }
 

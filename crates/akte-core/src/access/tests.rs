@@ -3,7 +3,7 @@
 
 use super::*;
 
-const ACTIONS: [(char, Action); 9] = [
+const ACTIONS: [(char, Action); 11] = [
     ('C', Action::CreateCase),
     ('R', Action::ReadCase),
     ('X', Action::RestrictCase),
@@ -13,9 +13,17 @@ const ACTIONS: [(char, Action); 9] = [
     ('F', Action::FileDocument),
     ('S', Action::Search),
     ('L', Action::ReadAccessLog),
+    ('H', Action::ShareCase),
+    ('P', Action::ReadCaseStatus),
 ];
 
-fn applies(action: Action, resource: &Resource) -> bool {
+fn applies(caller: &Caller, action: Action, resource: &Resource) -> bool {
+    if caller.principal.kind == PrincipalKind::Share
+        && !matches!(action, Action::ReadDocument | Action::ReadCaseStatus)
+    {
+        // Not in the schema: a link is never asked about anything else.
+        return false;
+    }
     match resource {
         Resource::Case { .. } => action != Action::ReadAccessLog,
         Resource::Inbox { .. } => matches!(
@@ -26,11 +34,21 @@ fn applies(action: Action, resource: &Resource) -> bool {
     }
 }
 
+/// The case of the "own case" (and, restricted, of the "restricted case").
+const CASE: &str = "01JD3X0Z8K5S6W7Y8Z9A0B1C2D";
+const OTHER_CASE: &str = "01JD3X0Z8K5S6W7Y8Z9A0B1C2E";
+const DOCUMENT: &str = "01JD3X1A0000000000000000AA";
+
+fn case_id(id: &str) -> Option<akte_types::CaseId> {
+    Some(id.parse().unwrap())
+}
+
 fn resources() -> Vec<(&'static str, Resource)> {
     vec![
         (
             "own case",
             Resource::Case {
+                case_id: case_id(CASE),
                 site: "Nord".into(),
                 restricted_to: None,
             },
@@ -38,6 +56,7 @@ fn resources() -> Vec<(&'static str, Resource)> {
         (
             "other site's case",
             Resource::Case {
+                case_id: case_id(OTHER_CASE),
                 site: "Süd".into(),
                 restricted_to: None,
             },
@@ -45,6 +64,7 @@ fn resources() -> Vec<(&'static str, Resource)> {
         (
             "restricted case",
             Resource::Case {
+                case_id: case_id(CASE),
                 site: "Nord".into(),
                 restricted_to: Some("personal".into()),
             },
@@ -72,6 +92,26 @@ fn reason() -> Option<Reason> {
     })
 }
 
+/// A share link to the own case: to its document [`DOCUMENT`] (purpose
+/// "documents") or to its status, reading `document`.
+fn link(purpose: &'static str, document: Option<&str>) -> Caller {
+    let mut caller = Caller::new(
+        Principal::new(PrincipalKind::Share, "01JD3X2B0000000000000000SH"),
+        "",
+    );
+    caller.share = Some(ShareGrant {
+        case_id: CASE.into(),
+        documents: if purpose == "documents" {
+            vec![DOCUMENT.into()]
+        } else {
+            Vec::new()
+        },
+        purpose,
+    });
+    caller.document = document.map(str::to_owned);
+    caller
+}
+
 /// (caller, allowed actions on each resource of [`resources`], in order).
 fn table() -> Vec<(&'static str, Caller, [&'static str; 6])> {
     let cw = Principal::new(PrincipalKind::Caseworker, "anna").with_sites(&["Nord"]);
@@ -88,22 +128,22 @@ fn table() -> Vec<(&'static str, Caller, [&'static str; 6])> {
         (
             "caseworker",
             Caller::new(cw.clone(), ""),
-            ["CRTDUFS", "", "", "DUFS", "", ""],
+            ["CRTDUFSH", "", "", "DUFS", "", ""],
         ),
         (
             "caseworker with a reason",
             Caller::new(cw.clone(), "").with_reason(reason()),
-            ["CRTDUFS", "RDS", "", "DUFS", "", ""],
+            ["CRTDUFSH", "RDS", "", "DUFS", "", ""],
         ),
         (
             "caseworker of the restricting group",
             Caller::new(cw.with_groups(&["personal"]), ""),
-            ["CRTDUFS", "", "CRTDUFS", "DUFS", "", ""],
+            ["CRTDUFSH", "", "CRTDUFSH", "DUFS", "", ""],
         ),
         (
             "caseworker naming a scanning station",
             posing,
-            ["CRTDFS", "", "", "DFS", "", ""],
+            ["CRTDFSH", "", "", "DFS", "", ""],
         ),
         (
             "mail room",
@@ -145,7 +185,41 @@ fn table() -> Vec<(&'static str, Caller, [&'static str; 6])> {
         (
             "admin",
             Caller::new(Principal::new(PrincipalKind::Admin, "root"), "").with_reason(reason()),
-            ["CRXTDUFS", "CRXTDUFS", "X", "DUFS", "DUFS", ""],
+            ["CRXTDUFSH", "CRXTDUFSH", "X", "DUFS", "DUFS", ""],
+        ),
+        (
+            "documents link reading its document",
+            link("documents", Some(DOCUMENT)),
+            ["D", "", "", "", "", ""],
+        ),
+        (
+            "documents link reading another document",
+            link("documents", Some("01JD3X1A0000000000000000AB")),
+            ["", "", "", "", "", ""],
+        ),
+        (
+            "documents link reading no one document (a listing)",
+            link("documents", None),
+            ["", "", "", "", "", ""],
+        ),
+        (
+            "status link",
+            link("status", None),
+            ["P", "", "", "", "", ""],
+        ),
+        (
+            "status link reading a document",
+            link("status", Some(DOCUMENT)),
+            ["P", "", "", "", "", ""],
+        ),
+        (
+            "link without its grant",
+            {
+                let mut c = link("documents", Some(DOCUMENT));
+                c.share = None;
+                c
+            },
+            ["", "", "", "", "", ""],
         ),
     ]
 }
@@ -157,7 +231,7 @@ fn the_reference_policies_decide_every_cell_as_documented() {
     for (who, caller, expected) in table() {
         for ((what, resource), allowed) in resources().iter().zip(expected) {
             for (letter, action) in ACTIONS {
-                if !applies(action, resource) {
+                if !applies(&caller, action, resource) {
                     continue;
                 }
                 let verdict = policies.check(&caller, action, resource).unwrap();
@@ -188,18 +262,32 @@ fn a_decision_names_the_policies_that_made_it() {
         "",
     );
     let own = Resource::Case {
+        case_id: case_id(CASE),
         site: "Nord".into(),
         restricted_to: None,
     };
     let v = policies.check(&cw, Action::ReadCase, &own).unwrap();
     assert_eq!(v.policies, ["caseworker-own-site"]);
     let restricted = Resource::Case {
+        case_id: case_id(CASE),
         site: "Nord".into(),
         restricted_to: Some("personal".into()),
     };
     let v = policies.check(&cw, Action::ReadCase, &restricted).unwrap();
     assert!(!v.allowed);
     assert_eq!(v.policies, ["restricted-case"]);
+    let shared = link("documents", Some(DOCUMENT));
+    let v = policies.check(&shared, Action::ReadDocument, &own).unwrap();
+    assert_eq!(v.policies, ["share-shows-its-documents"]);
+    let v = policies
+        .check(&shared, Action::ReadDocument, &restricted)
+        .unwrap();
+    assert!(!v.allowed);
+    assert!(
+        v.policies.contains(&"share-never-restricted".to_owned()),
+        "{:?}",
+        v.policies
+    );
 }
 
 #[test]
@@ -220,6 +308,7 @@ fn access_classes_name_their_resource() {
     assert_eq!(
         class_resource(&c),
         Some(Resource::Case {
+            case_id: None,
             site: "Nord".into(),
             restricted_to: Some("personal".into())
         })
@@ -227,6 +316,7 @@ fn access_classes_name_their_resource() {
     assert_eq!(
         class_resource(&case_class("Süd", None)),
         Some(Resource::Case {
+            case_id: None,
             site: "Süd".into(),
             restricted_to: None
         })

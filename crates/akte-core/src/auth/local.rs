@@ -183,6 +183,11 @@ impl LocalKey {
 
     /// Writes a fresh admin token to `<data_dir>/admin.token` (owner-only)
     /// unless the one there is still valid for a day; returns its path.
+    /// The machine's administrator, as the admin token names it.
+    pub fn admin_principal() -> Principal {
+        Principal::new(PrincipalKind::Admin, "admin")
+    }
+
     pub fn write_admin_token(&self, data_dir: &Path, config: &AuthConfig) -> Result<PathBuf> {
         let path = data_dir.join(ADMIN_TOKEN_FILE);
         if let Ok(existing) = std::fs::read_to_string(&path) {
@@ -198,7 +203,7 @@ impl LocalKey {
                 return Ok(path);
             }
         }
-        let admin = Principal::new(PrincipalKind::Admin, "admin");
+        let admin = Self::admin_principal();
         let token = self.issue(
             &admin,
             Duration::from_secs(config.admin_token_ttl_secs.max(2 * 24 * 3600)),

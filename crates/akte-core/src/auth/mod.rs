@@ -124,6 +124,17 @@ impl Authenticator {
         self.principal_from_claims(&claims)
     }
 
+    /// The identity provider's issuer URL; empty when there is none.
+    pub fn issuer(&self) -> &str {
+        &self.config.issuer
+    }
+
+    /// Maps the claims of a token of the provider (verified by the caller,
+    /// e.g. an ID token of a web login) to a principal.
+    pub fn principal_for_claims(&self, claims: &Value) -> Result<Principal> {
+        self.principal_from_claims(claims)
+    }
+
     /// Maps a provider token's claims to a principal.
     fn principal_from_claims(&self, claims: &Value) -> Result<Principal> {
         let c = &self.config.claims;

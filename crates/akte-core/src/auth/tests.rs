@@ -187,3 +187,25 @@ fn client_certificates_map_by_name() {
         .principal_for_certificate(&["scan-02".into()])
         .is_none());
 }
+
+#[tokio::test]
+async fn no_credential_or_configuration_can_name_a_share_link() {
+    // Only the store makes a share link's principal.
+    assert!("share".parse::<PrincipalKind>().is_err());
+    assert!(!PrincipalKind::ALL.contains(&PrincipalKind::Share));
+    assert!(serde_json::from_value::<PrincipalKind>(json!("share")).is_err());
+    assert!(
+        crate::Config::from_toml("[auth.roles]\n\"akte-link\" = \"share\"").is_err(),
+        "a provider role must not make a share link"
+    );
+    // A token this server signed for one is refused all the same.
+    let dir = tempfile::tempdir().unwrap();
+    let auth = open(dir.path());
+    let link = Principal::new(PrincipalKind::Share, "01JD3X2B0000000000000000SH");
+    let token = auth
+        .local_key()
+        .issue(&link, Duration::from_secs(60), "akte")
+        .unwrap();
+    let e = auth.authenticate(&token).await.unwrap_err();
+    assert_eq!(e.code(), crate::ErrorCode::Unauthenticated, "{e}");
+}

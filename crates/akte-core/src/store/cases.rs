@@ -56,6 +56,7 @@ impl Store {
         let what = format!("creating case {case_number}");
         // Created as an open case, then restricted: both must be allowed.
         let open = Resource::Case {
+            case_id: None,
             site: site.clone(),
             restricted_to: None,
         };
@@ -71,6 +72,7 @@ impl Store {
             .await?;
         if restricted_to.is_some() {
             let restricted = Resource::Case {
+                case_id: None,
                 site: site.clone(),
                 restricted_to: restricted_to.clone(),
             };

@@ -108,6 +108,7 @@ impl Store {
         if doc.document_id != new_id {
             return self.earlier_upload(caller, &verdict, doc).await;
         }
+        self.inner.metrics.uploaded(doc.size_bytes);
         self.uploaded(caller, &verdict, doc, "stored").await
     }
 

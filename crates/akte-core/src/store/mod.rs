@@ -7,6 +7,7 @@ mod cases;
 mod documents;
 mod ingest;
 mod search;
+mod shares;
 mod storage;
 mod timeline;
 
@@ -27,6 +28,10 @@ pub use audit::AccessFilter;
 pub use cases::{CaseView, NewCase};
 pub use ingest::UploadHeader;
 pub use search::{SearchPage, SearchRequest, SearchResultHit};
+pub use shares::{
+    IssuedShare, NewShare, PublicEvent, Share, SharedView, MAX_LISTED_SHARES, MAX_RECIPIENT,
+    MAX_SHARED_DOCUMENTS,
+};
 
 /// Longest accepted title, file name, document type, source, site, party (bytes).
 pub(super) const MAX_FIELD: usize = 1024;
@@ -103,6 +108,7 @@ pub(crate) struct Inner {
     pub(crate) checkpoint_key: crate::checkpoint::CheckpointKey,
     /// One checkpoint written at a time.
     pub(crate) checkpoint_lock: tokio::sync::Mutex<()>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The store; cheap to clone.
@@ -276,6 +282,7 @@ impl Store {
                 index_lock: parking_lot::Mutex::new(()),
                 checkpoint_key,
                 checkpoint_lock: tokio::sync::Mutex::new(()),
+                metrics: Arc::default(),
             }),
         })
     }
@@ -295,6 +302,40 @@ impl Store {
 
     pub fn data_dir(&self) -> &Path {
         &self.inner.settings.data_dir
+    }
+
+    /// The service's figures (see [`crate::metrics`]).
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.inner.metrics
+    }
+
+    /// Queue lengths, inbox sizes and free disk space, read now.
+    pub async fn figures(&self) -> Result<crate::metrics::Figures> {
+        self.blocking(|inner| {
+            let mut disk_free = Vec::new();
+            let data_dir = inner.settings.data_dir.as_path();
+            if let Ok(free) = (inner.free_space)(data_dir) {
+                disk_free.push(("data".to_owned(), free));
+            }
+            if let Some(root) = inner.blobs.local_root() {
+                if let Ok(free) = (inner.free_space)(root) {
+                    disk_free.push(("blobs".to_owned(), free));
+                }
+            }
+            Ok(crate::metrics::Figures {
+                index_queue: inner.catalog.queue_len(akte_catalog::Queue::Index)?,
+                ocr_queue: inner.catalog.queue_len(akte_catalog::Queue::Ocr)?,
+                inboxes: inner.catalog.inbox_sizes()?,
+                disk_free,
+                disk_reserve: inner.settings.reserved_disk_bytes,
+            })
+        })
+        .await
+    }
+
+    /// The largest document accepted, in bytes.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.inner.settings.max_upload_bytes
     }
 
     /// Whether scans and images get their text recognised.

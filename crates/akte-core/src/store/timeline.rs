@@ -8,7 +8,7 @@ use crate::access::{Action, Caller, Resource};
 use crate::{CoreError, Result, Store};
 
 /// Most events a timeline answer holds.
-const MAX_EVENTS: usize = 1000;
+pub(super) const MAX_EVENTS: usize = 1000;
 
 impl Store {
     /// Looks a case up by number for `action`; a missing one is answered
