@@ -660,17 +660,17 @@ fn shared_documents(purpose: SharePurpose, ids: &[String]) -> Result<Vec<Documen
                     "a documents link needs at least one document_id".into(),
                 ));
             }
+            if ids.len() > MAX_SHARED_DOCUMENTS {
+                return Err(CoreError::InvalidArgument(format!(
+                    "a link shows at most {MAX_SHARED_DOCUMENTS} documents"
+                )));
+            }
             let mut documents = Vec::with_capacity(ids.len());
             for id in ids {
                 let id = Store::parse_document_id(id)?;
                 if !documents.contains(&id) {
                     documents.push(id);
                 }
-            }
-            if documents.len() > MAX_SHARED_DOCUMENTS {
-                return Err(CoreError::InvalidArgument(format!(
-                    "a link shows at most {MAX_SHARED_DOCUMENTS} documents"
-                )));
             }
             Ok(documents)
         }
