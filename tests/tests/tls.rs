@@ -403,3 +403,34 @@ fn plain_tcp_only_on_loopback_unless_told_so() {
     let (started, _) = serve(&data, &["--listen", "127.0.0.1:0"]);
     assert!(started);
 }
+
+#[tokio::test]
+async fn the_web_interface_serves_over_tls_with_the_same_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("akte test CA web");
+    let config = tls_config(dir.path(), &ca, "");
+    let server = Server::start(&dir.path().join("data"), Some(&config)).unwrap();
+    let web = server.web_url().unwrap();
+    let web_port = web.rsplit(':').next().unwrap().to_owned();
+    assert!(web.starts_with("https://"), "{web}");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let res = client
+        .get(format!("https://localhost:{web_port}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Zugangstoken"));
+    // The printed login link is an https link too, and works.
+    let link = server.login_link().unwrap();
+    assert!(link.starts_with("https://"));
+    // Plain HTTP to the web port gets no page.
+    let plain = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{web_port}/login"))
+        .send()
+        .await;
+    assert!(plain.is_err() || plain.is_ok_and(|r| r.status() != 200));
+}

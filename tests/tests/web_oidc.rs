@@ -146,7 +146,7 @@ async fn login_at_the_provider_maps_its_claims_and_refuses_what_does_not_fit() {
     let web_port = free_port();
     let web = format!("http://127.0.0.1:{web_port}");
     let clients = json!([
-        {"client_id": CLIENT_ID, "client_secret": "geheim-0123456789abcdef0123456789abcdef", "redirect_uris": [format!("{web}/login/callback")]}
+        {"client_id": CLIENT_ID, "redirect_uris": [format!("{web}/login/callback")]}
     ]);
     std::fs::write(keys.join("clients.json"), clients.to_string()).unwrap();
     let accounts = json!({
@@ -168,7 +168,7 @@ async fn login_at_the_provider_maps_its_claims_and_refuses_what_does_not_fit() {
         "[ocr]\nmode = \"off\"\n\
          [auth]\nissuer = \"{issuer}\"\n\
          [auth.roles]\n\"akte-sachbearbeitung\" = \"caseworker\"\n\
-         [web]\noidc_client_id = \"{CLIENT_ID}\"\noidc_client_secret = \"falsch\"\n"
+         [web]\noidc_client_id = \"{CLIENT_ID}\"\n"
     );
     let server = Server::start_with_web_listen(
         &dir.path().join("data"),

@@ -237,6 +237,30 @@ async fn forms_without_the_forgery_token_change_nothing() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(list_documents(&mut c, CASE).await.len(), 2);
+    // The printable card of a link: only with the token, only for links of
+    // this service.
+    let url = format!("{}/s/abc", web.base);
+    let card = [("url", url.as_str()), ("recipient", "Firma"), ("expires", "morgen")];
+    let mut form = card.to_vec();
+    form.push(("csrf", "falsch"));
+    assert_eq!(
+        web.post("/shares/card.pdf", &form).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let mut form = card.to_vec();
+    form.push(("csrf", &web.csrf));
+    let res = web.post("/shares/card.pdf", &form).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
+    let elsewhere = [
+        ("url", "https://elsewhere.example/s/abc"),
+        ("csrf", web.csrf.as_str()),
+    ];
+    assert_eq!(
+        web.post("/shares/card.pdf", &elsewhere).await.status(),
+        StatusCode::BAD_REQUEST
+    );
     let res = web.post("/logout", &[("csrf", &web.csrf)]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let after = web.get("/search").await;

@@ -287,4 +287,32 @@ mod tests {
             other => panic!("no text: {other:?}"),
         }
     }
+
+    #[test]
+    fn link_card_carries_its_link_as_code_and_text() {
+        let url = "https://akte.example/s/0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+        let pdf = link_card_pdf(
+            "Bewerbungsunterlagen",
+            &["Für: Bäckerei Schmidt", "Gültig bis 17.12.2026"],
+            url,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("card.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let codes = crate::first_page_codes(
+            crate::media::PDF,
+            &path,
+            &crate::OcrSettings::default(),
+            dir.path(),
+        )
+        .unwrap();
+        assert_eq!(codes, vec![url.to_owned()]);
+        match crate::extract(crate::media::PDF, &pdf, dir.path()).unwrap() {
+            crate::Extracted::Text(t) => {
+                assert!(t.contains("Bäckerei Schmidt"), "{t}");
+                assert!(t.contains("https://akte.example/s/"), "{t}");
+            }
+            other => panic!("no text: {other:?}"),
+        }
+    }
 }

@@ -82,7 +82,7 @@ pub fn page_preview(
     }
     let img = if img.width() > width {
         let height = (u64::from(img.height()) * u64::from(width) / u64::from(img.width())).max(1);
-        img.resize(
+        img.resize_exact(
             width,
             u32::try_from(height).unwrap_or(u32::MAX),
             image::imageops::FilterType::Triangle,
