@@ -384,3 +384,53 @@ fn case_status_and_timeline() {
         "{out}"
     );
 }
+
+#[test]
+fn logs_are_json_lines_when_asked() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(akte_bin())
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--web-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(dir.path().join("data"))
+        .env_remove("AKTE_CONFIG")
+        .env("AKTE_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        let record: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        seen.push(
+            record["fields"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        );
+        assert!(record["level"].is_string() && record["timestamp"].is_string());
+        if ["akte serving", "web interface serving"]
+            .iter()
+            .all(|want| seen.iter().any(|m| m == want))
+        {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        seen.iter().any(|m| m == "wrote the admin token"),
+        "{seen:?}"
+    );
+}

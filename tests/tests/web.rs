@@ -28,6 +28,14 @@ const OTHER_CASE: &str = "12345BG0000002";
 
 async fn shot(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("AKTE_SCREENSHOTS") {
+        // From the top of the page, nothing focused.
+        client
+            .execute(
+                "window.scrollTo(0, 0); if (document.activeElement) { document.activeElement.blur(); }",
+                vec![],
+            )
+            .await
+            .unwrap();
         screenshot(
             client,
             std::path::Path::new(&dir).join(format!("{name}.png")),

@@ -272,7 +272,7 @@ async fn login_at_the_provider_maps_its_claims_and_refuses_what_does_not_fit() {
     .await;
     let e = login_error(&browser).await;
     assert!(
-        e.contains("Anmeldung nicht möglich") && e.contains("role"),
+        e.contains("Anmeldung nicht möglich") && e.contains("keine Rolle"),
         "{e}"
     );
     assert_accessible(&browser, "Anmeldeseite mit Fehlermeldung").await;

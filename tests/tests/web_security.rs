@@ -237,10 +237,30 @@ async fn forms_without_the_forgery_token_change_nothing() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(list_documents(&mut c, CASE).await.len(), 2);
+    // And moving a document into another case, with a note.
+    create_case(&mut c, "12345BG0000009", "Nord").await;
+    let res = web
+        .post(
+            &format!("/documents/{waiting}/move"),
+            &[
+                ("csrf", &web.csrf),
+                ("case_number", "12345BG0000009"),
+                ("note", "gehört zur Akte der Tochter"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let moved = list_documents(&mut c, "12345BG0000009").await;
+    assert_eq!(moved.len(), 1);
+    assert_eq!(moved[0].document_id, waiting);
     // The printable card of a link: only with the token, only for links of
     // this service.
     let url = format!("{}/s/abc", web.base);
-    let card = [("url", url.as_str()), ("recipient", "Firma"), ("expires", "morgen")];
+    let card = [
+        ("url", url.as_str()),
+        ("recipient", "Firma"),
+        ("expires", "morgen"),
+    ];
     let mut form = card.to_vec();
     form.push(("csrf", "falsch"));
     assert_eq!(

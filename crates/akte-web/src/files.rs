@@ -91,7 +91,7 @@ pub async fn document(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let d = web.store.get_document(&user.caller(), &id).await?;
-    let caller = user.caller_for_case(&d.case_number_str().to_owned());
+    let caller = user.caller_for_case(d.case_number_str());
     // Read again with the reason given for its case, if it needed one.
     let d = if caller.reason.is_some() {
         web.store.get_document(&caller, &id).await?
@@ -147,7 +147,7 @@ pub async fn document(
 /// download, else inline.
 async fn send(web: &Web, user: &User, id: &str, attachment: bool) -> Result<Response, WebError> {
     let d = web.store.get_document(&user.caller(), id).await?;
-    let caller = user.caller_for_case(&d.case_number_str().to_owned());
+    let caller = user.caller_for_case(d.case_number_str());
     let (doc, stream) = web.store.download(&caller, id, None, None).await?;
     let name = if doc.filename.is_empty() {
         doc.document_id.to_string()
@@ -220,7 +220,7 @@ pub async fn page_preview(
 ) -> Result<Response, WebError> {
     let width = if q.w > 400 { 1200 } else { 240 };
     let d = web.store.get_document(&user.caller(), &id).await?;
-    let caller = user.caller_for_case(&d.case_number_str().to_owned());
+    let caller = user.caller_for_case(d.case_number_str());
     let dir = web.previews.join(d.sha256.to_string());
     let cached = dir.join(format!("{page}-{width}.png"));
     let png = match tokio::fs::read(&cached).await {

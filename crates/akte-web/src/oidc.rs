@@ -232,9 +232,14 @@ pub async fn finish(
         })
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
         .ok_or_else(|| WebError::internal("an ID token's claims do not decode"))?;
-    web.auth
-        .principal_for_claims(&payload)
-        .map_err(|e| WebError::Forbidden(format!("Anmeldung nicht möglich: {e}.")))
+    web.auth.principal_for_claims(&payload).map_err(|e| {
+        tracing::info!(error = %e, "a web login at the identity provider has no role here");
+        WebError::Forbidden(
+            "Anmeldung nicht möglich: Ihr Konto beim Anmeldedienst hat keine Rolle für akte. \
+                 Bitte wenden Sie sich an die Administration."
+                .into(),
+        )
+    })
 }
 
 /// After the provider's redirect: a page that moves on to the search by
