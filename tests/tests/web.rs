@@ -416,9 +416,11 @@ async fn caseworker_and_employer_in_the_browser() {
 async fn newcomer_logs_in_with_the_printed_link_and_finds_a_document() {
     let s = setup("[ocr]\nmode = \"off\"\n[web]\nlink_requests_per_minute = 100000\n").await;
     let b = Browser::start().await;
-    // 1: open the printed link.
+    // 1: open the printed link, 2: log in.
     b.goto(&s.server.login_link().unwrap()).await.unwrap();
-    // 2: type a German word, 3: press Enter.
+    assert_accessible(&b, "one-time login").await;
+    wait_for(&b, "#code-login").await.click().await.unwrap();
+    // 3: type a German word and press Enter.
     wait_for(&b, "#q")
         .await
         .send_keys("Mietkostenübernahme\u{E007}")
@@ -432,6 +434,7 @@ async fn newcomer_logs_in_with_the_printed_link_and_finds_a_document() {
     // The link logs in once only.
     let again = Browser::start().await;
     again.goto(&s.server.login_link().unwrap()).await.unwrap();
+    wait_for(&again, "#code-login").await.click().await.unwrap();
     assert!(text_of(&again, "p.error")
         .await
         .contains("abgelaufen oder wurde schon benutzt"));

@@ -321,6 +321,57 @@ async fn another_sites_caseworker_cannot_open_a_case_or_document_by_its_address(
     }
     let search = web.get("/search?q=Mietkosten%C3%BCbernahme").await;
     assert!(search.text().await.unwrap().contains("0 Treffer"));
+    // With a stated reason (the reference rules allow reading other sites'
+    // cases then), the case opens, and the log has the reason.
+    let res = web
+        .post(
+            &format!("/cases/{CASE}/reason"),
+            &[
+                ("csrf", &web.csrf),
+                ("reason_code", "vertretung"),
+                ("reason", "Urlaubsvertretung Team Nord"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let case = web.get(&format!("/cases/{CASE}")).await;
+    assert_eq!(case.status(), StatusCode::OK);
+    assert!(case.text().await.unwrap().contains("Bescheid Mietkosten"));
+    let doc = web
+        .get(&format!("/documents/{id}/download?case={CASE}"))
+        .await;
+    assert_eq!(doc.status(), StatusCode::OK);
+    // Reached without its case, a document asks for its own reason.
+    let doc = web.get(&format!("/documents/{id}")).await;
+    assert_eq!(doc.status(), StatusCode::FORBIDDEN);
+    assert!(doc.text().await.unwrap().contains("Mit Grund öffnen"));
+    let auditor = server
+        .token(&["--sub", "dsb", "--role", "auditor"])
+        .unwrap();
+    let mut audit = AuditServiceClient::new(server.channel_as(&auditor).await.unwrap());
+    let records = audit
+        .list_access_records(pb::ListAccessRecordsRequest {
+            principal: "caseworker:bernd".into(),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .records;
+    assert!(records.iter().any(|r| r.document_id == id
+        && r.decision == "allowed"
+        && r.reason
+            .as_ref()
+            .is_some_and(|x| x.text == "Urlaubsvertretung Team Nord")));
+    // The reason is for that case only.
+    assert!(web
+        .get("/search?q=Mietkosten%C3%BCbernahme")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("0 Treffer"));
     // Without a login: to the login page, nothing else.
     let res = http()
         .get(format!("{base}/documents/{id}/download"))

@@ -382,7 +382,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("akte listening on {}", listener.local_addr()?);
             println!("admin token in {}", admin_token.display());
             let auth = std::sync::Arc::new(auth);
-            let shutdown = futures::FutureExt::shared(Box::pin(shutdown_signal()));
+            // Either interface ending (a signal, or a failure) stops both.
+            let stop = tokio_util::sync::CancellationToken::new();
+            {
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    shutdown_signal().await;
+                    stop.cancel();
+                });
+            }
             let web = match web_settings.listen {
                 Some(addr) => {
                     let web_listener = tokio::net::TcpListener::bind(addr)
@@ -405,25 +413,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         web.one_time_login(akte_core::auth::LocalKey::admin_principal())
                     );
                     let _ = out.flush();
-                    Some(tokio::spawn(akte_web::serve(
-                        web,
-                        web_listener,
-                        tls.clone(),
-                        shutdown.clone(),
-                    )))
+                    let stop = stop.clone();
+                    let tls = tls.clone();
+                    Some(tokio::spawn(async move {
+                        let served =
+                            akte_web::serve(web, web_listener, tls, stop.clone().cancelled_owned())
+                                .await;
+                        stop.cancel();
+                        served
+                    }))
                 }
                 None => None,
             };
-            let served = akte_server::serve(store, listener, tls.as_ref(), auth, shutdown).await;
-            if let Some(web) = web {
-                match web.await {
-                    Ok(Err(e)) => tracing::warn!(error = %e, "the web interface failed"),
-                    Err(e) => tracing::warn!(error = %e, "the web interface failed"),
-                    Ok(Ok(())) => {}
-                }
-            }
+            let served = akte_server::serve(
+                store,
+                listener,
+                tls.as_ref(),
+                auth,
+                stop.clone().cancelled_owned(),
+            )
+            .await;
+            stop.cancel();
+            let web = match web {
+                Some(web) => match web.await {
+                    Ok(r) => r.map_err(|e| anyhow::anyhow!("the web interface failed: {e}")),
+                    Err(e) => Err(anyhow::anyhow!("the web interface failed: {e}")),
+                },
+                None => Ok(()),
+            };
             served.map_err(|e| anyhow::anyhow!(e))?;
-            Ok(())
+            web
         }
         Command::Reindex { server } => {
             init_logging("info");

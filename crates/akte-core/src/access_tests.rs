@@ -544,3 +544,44 @@ async fn a_cases_status_and_timeline_tell_what_happened_publicly_and_internally(
         6
     );
 }
+
+#[tokio::test]
+async fn a_reason_stated_for_one_case_opens_that_case_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), |_| {});
+    case(&s, "12345BG0000001", "Nord", None).await;
+    case(&s, "12345BG0000002", "Nord", None).await;
+    let first = s
+        .upload(&admin(), header("12345BG0000001"), body("Lohnabrechnung"))
+        .await
+        .unwrap();
+    let second = s
+        .upload(&admin(), header("12345BG0000002"), body("Kontoauszug"))
+        .await
+        .unwrap();
+    s.index_pending().await.unwrap();
+    let reason = Some(Reason {
+        code: "vertretung".into(),
+        text: "Urlaubsvertretung".into(),
+    });
+    let first_case = first.case_id.unwrap();
+    let scoped = caseworker("bernd", "Süd").with_reason_for_case(reason, first_case);
+    s.get_document(&scoped, &first.document_id.to_string())
+        .await
+        .unwrap();
+    s.get_case_by_number(&scoped, "12345BG0000001")
+        .await
+        .unwrap();
+    for denied in [
+        s.get_document(&scoped, &second.document_id.to_string())
+            .await
+            .map(drop),
+        s.get_case_by_number(&scoped, "12345BG0000002")
+            .await
+            .map(drop),
+    ] {
+        assert_eq!(denied.unwrap_err().code(), ErrorCode::PermissionDenied);
+    }
+    // Nor does it widen a search.
+    assert_eq!(hits(&s, &scoped, "Lohnabrechnung").await.0, 0);
+}

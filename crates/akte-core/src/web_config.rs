@@ -79,7 +79,11 @@ impl WebConfig {
         };
         let public_url = match self.public_url.trim().trim_end_matches('/') {
             "" => None,
-            u if u.starts_with("https://") || u.starts_with("http://") => Some(u.to_owned()),
+            u if (u.starts_with("https://") || u.starts_with("http://"))
+                && !u.contains(['?', '#', ' ']) =>
+            {
+                Some(u.to_owned())
+            }
             u => {
                 return Err(invalid(
                     "public_url",
@@ -87,6 +91,12 @@ impl WebConfig {
                 ))
             }
         };
+        if listen.is_some_and(|l: SocketAddr| l.ip().is_unspecified()) && public_url.is_none() {
+            return Err(invalid(
+                "public_url",
+                "is required when listen names no single address (links and QR codes need one)",
+            ));
+        }
         if self.session_idle_secs == 0 || self.session_max_secs < self.session_idle_secs {
             return Err(invalid(
                 "session_idle_secs",
@@ -135,6 +145,10 @@ mod tests {
             },
             WebConfig {
                 public_url: "akte.example".into(),
+                ..WebConfig::default()
+            },
+            WebConfig {
+                public_url: "https://akte.example/?x=1".into(),
                 ..WebConfig::default()
             },
             WebConfig {

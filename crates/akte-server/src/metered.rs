@@ -41,6 +41,53 @@ pub struct Metered<S> {
     metrics: Arc<Metrics>,
 }
 
+/// The methods this server offers ("akte.v1.CaseService/GetCase", ...);
+/// anything else is counted as "unknown", so that made-up paths do not
+/// make new series.
+fn known_methods() -> &'static std::collections::HashSet<String> {
+    static KNOWN: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    KNOWN.get_or_init(|| {
+        use prost::Message;
+        let mut known = std::collections::HashSet::new();
+        for set in [
+            akte_proto::v1::FILE_DESCRIPTOR_SET,
+            tonic_health::pb::FILE_DESCRIPTOR_SET,
+        ] {
+            let Ok(set) = prost_types::FileDescriptorSet::decode(set) else {
+                continue;
+            };
+            for file in set.file {
+                let package = file.package.unwrap_or_default();
+                for service in file.service {
+                    for method in service.method {
+                        known.insert(format!(
+                            "{package}.{}/{}",
+                            service.name.as_deref().unwrap_or(""),
+                            method.name.unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+        }
+        for reflection in ["v1", "v1alpha"] {
+            known.insert(format!(
+                "grpc.reflection.{reflection}.ServerReflection/ServerReflectionInfo"
+            ));
+        }
+        known
+    })
+}
+
+fn method_label(path: &str) -> String {
+    let method = path.trim_start_matches('/');
+    if known_methods().contains(method) {
+        method.to_owned()
+    } else {
+        "unknown".to_owned()
+    }
+}
+
 /// The name of a gRPC status code as its number is sent.
 fn code_name(code: &str) -> &'static str {
     let n: i32 = code.trim().parse().unwrap_or(2);
@@ -114,7 +161,8 @@ impl Body for MeteredBody {
                 }
             }
             Poll::Ready(Some(Err(_))) => self.pending.record("INTERNAL"),
-            Poll::Ready(None) => self.pending.record("OK"),
+            // A body that ends without a status is not a proper answer.
+            Poll::Ready(None) => self.pending.record("UNKNOWN"),
             Poll::Pending => {}
         }
         polled
@@ -146,18 +194,26 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let method = req.uri().path().trim_start_matches('/').to_owned();
-        let metrics = Arc::clone(&self.metrics);
+        let method = method_label(req.uri().path());
         let started = Instant::now();
+        // Dropped before the answer (the client went away): CANCELLED.
+        let mut pending = Pending {
+            metrics: Arc::clone(&self.metrics),
+            method,
+            took: Duration::ZERO,
+            recorded: false,
+        };
         let fut = self.inner.call(req);
         Box::pin(async move {
-            let res = fut.await?;
-            let mut pending = Pending {
-                metrics,
-                method,
-                took: started.elapsed(),
-                recorded: false,
+            let res = match fut.await {
+                Ok(res) => res,
+                Err(e) => {
+                    pending.took = started.elapsed();
+                    pending.record("INTERNAL");
+                    return Err(e);
+                }
             };
+            pending.took = started.elapsed();
             if let Some(code) = res
                 .headers()
                 .get("grpc-status")
@@ -180,6 +236,20 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_offered_methods_are_named() {
+        assert_eq!(
+            method_label("/akte.v1.CaseService/GetCase"),
+            "akte.v1.CaseService/GetCase"
+        );
+        assert_eq!(
+            method_label("/grpc.health.v1.Health/Check"),
+            "grpc.health.v1.Health/Check"
+        );
+        assert_eq!(method_label("/akte.v1.CaseService/Erfunden"), "unknown");
+        assert_eq!(method_label("/x"), "unknown");
+    }
 
     #[test]
     fn code_names() {

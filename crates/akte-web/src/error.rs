@@ -76,7 +76,7 @@ impl WebError {
 
 /// A store error as a page: the store's message is shown (it is written for
 /// the caller and never reveals what the caller may not know).
-fn core_text(e: &CoreError) -> (StatusCode, &'static str, String) {
+pub fn core_text(e: &CoreError) -> (StatusCode, &'static str, String) {
     let msg = e.to_string();
     match e.code() {
         ErrorCode::PermissionDenied => (

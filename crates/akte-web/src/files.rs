@@ -46,6 +46,8 @@ pub struct DocumentPage {
     pub transfer_note: Vec<(&'static str, String)>,
     pub history: Vec<String>,
     pub routing_note: String,
+    /// `case=NUMBER` for the links of the page, or empty.
+    pub case_param: String,
 }
 
 fn view_kind(media_type: &str) -> &'static str {
@@ -85,18 +87,45 @@ fn transfer_note(d: &Document) -> Vec<(&'static str, String)> {
     rows
 }
 
+/// The case a document page was reached from (`?case=`): the reason given
+/// for that case applies.
+#[derive(Deserialize, Default)]
+pub struct FromCase {
+    #[serde(default)]
+    case: Option<String>,
+    /// Width of a page preview.
+    #[serde(default)]
+    w: u32,
+}
+
+impl FromCase {
+    fn param(&self) -> String {
+        match &self.case {
+            Some(c) if !c.is_empty() => format!("case={}", urlencode(c)),
+            _ => String::new(),
+        }
+    }
+}
+
 pub async fn document(
     State(web): State<Arc<Web>>,
     user: User,
     Path(id): Path<String>,
+    Query(from): Query<FromCase>,
 ) -> Result<Response, WebError> {
-    let d = web.store.get_document(&user.caller(), &id).await?;
-    let caller = user.caller_for_case(d.case_number_str());
-    // Read again with the reason given for its case, if it needed one.
-    let d = if caller.reason.is_some() {
-        web.store.get_document(&caller, &id).await?
-    } else {
-        d
+    let caller = user.caller_for_document(&id, from.case.as_deref());
+    let d = match web.store.get_document(&caller, &id).await {
+        Ok(d) => d,
+        Err(CoreError::PermissionDenied(_)) if caller.reason.is_none() => {
+            // Perhaps a document of another site's case: ask for the reason.
+            let page = crate::pages::ReasonPage {
+                nav: Nav::new(&user, ""),
+                what: format!("Dokument {}", id.trim()),
+                action: format!("/documents/{}/reason", urlencode(id.trim())),
+            };
+            return Ok((StatusCode::FORBIDDEN, render(&page)).into_response());
+        }
+        Err(e) => return Err(e.into()),
     };
     let pages = match (d.media_type.as_str(), d.page_count) {
         ("application/pdf", n) => (1..=n.clamp(1, MAX_PREVIEW_PAGES)).collect(),
@@ -104,6 +133,7 @@ pub async fn document(
         _ => Vec::new(),
     };
     let page = DocumentPage {
+        case_param: from.param(),
         nav: Nav::new(&user, ""),
         id: d.document_id.to_string(),
         title: display_title(&d),
@@ -145,9 +175,14 @@ pub async fn document(
 
 /// The document's bytes, verified while they stream; `attachment` for a
 /// download, else inline.
-async fn send(web: &Web, user: &User, id: &str, attachment: bool) -> Result<Response, WebError> {
-    let d = web.store.get_document(&user.caller(), id).await?;
-    let caller = user.caller_for_case(d.case_number_str());
+async fn send(
+    web: &Web,
+    user: &User,
+    id: &str,
+    from: &FromCase,
+    attachment: bool,
+) -> Result<Response, WebError> {
+    let caller = user.caller_for_document(id, from.case.as_deref());
     let (doc, stream) = web.store.download(&caller, id, None, None).await?;
     let name = if doc.filename.is_empty() {
         doc.document_id.to_string()
@@ -183,7 +218,7 @@ async fn send(web: &Web, user: &User, id: &str, attachment: bool) -> Result<Resp
     }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; plugin-types application/pdf; frame-ancestors 'self'; sandbox"),
+        HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox"),
     );
     Ok(res)
 }
@@ -192,22 +227,37 @@ pub async fn content(
     State(web): State<Arc<Web>>,
     user: User,
     Path(id): Path<String>,
+    Query(from): Query<FromCase>,
 ) -> Result<Response, WebError> {
-    send(&web, &user, &id, false).await
+    send(&web, &user, &id, &from, false).await
 }
 
 pub async fn download(
     State(web): State<Arc<Web>>,
     user: User,
     Path(id): Path<String>,
+    Query(from): Query<FromCase>,
 ) -> Result<Response, WebError> {
-    send(&web, &user, &id, true).await
+    send(&web, &user, &id, &from, true).await
 }
 
-#[derive(Deserialize)]
-pub struct PreviewQuery {
-    #[serde(default)]
-    w: u32,
+/// Records the reason for opening a document of another site, for this
+/// login.
+pub async fn give_reason(
+    State(web): State<Arc<Web>>,
+    user: User,
+    Path(id): Path<String>,
+    Form(form): Form<crate::pages::ReasonForm>,
+) -> Result<Response, WebError> {
+    let reason = form.reason(&user)?;
+    let id = id.trim().to_owned();
+    web.sessions.update(&user.id, |s| {
+        s.reasons.insert(
+            crate::session::document_key(&id),
+            crate::session::Given { reason, case: None },
+        );
+    });
+    Ok(Redirect::to(&format!("/documents/{}", urlencode(&id))).into_response())
 }
 
 /// A page as PNG, rendered once per content and width and then read from the
@@ -216,67 +266,72 @@ pub async fn page_preview(
     State(web): State<Arc<Web>>,
     user: User,
     Path((id, page)): Path<(String, u32)>,
-    Query(q): Query<PreviewQuery>,
+    Query(q): Query<FromCase>,
 ) -> Result<Response, WebError> {
+    if page == 0 || page > MAX_PREVIEW_PAGES {
+        return Err(WebError::NotFound);
+    }
     let width = if q.w > 400 { 1200 } else { 240 };
-    let d = web.store.get_document(&user.caller(), &id).await?;
-    let caller = user.caller_for_case(d.case_number_str());
+    let caller = user.caller_for_document(&id, q.case.as_deref());
+    // Checked and logged as a read of the document, whether the preview
+    // is rendered now or comes from the cache.
+    let d = web.store.get_document(&caller, &id).await?;
     let dir = web.previews.join(d.sha256.to_string());
     let cached = dir.join(format!("{page}-{width}.png"));
     let png = match tokio::fs::read(&cached).await {
-        Ok(png) => {
-            // The same check and log record as a rendering would make.
-            web.store.get_document(&caller, &id).await?;
-            png
-        }
-        Err(_) => {
-            let (doc, stream) = web.store.download(&caller, &id, None, None).await?;
-            let work = tempfile_dir(&web)?;
-            let source = work.join("source");
-            let mut file = tokio::fs::File::create(&source)
-                .await
-                .map_err(WebError::internal)?;
-            let mut stream = stream;
-            while let Some(chunk) = stream.next().await {
-                tokio::io::AsyncWriteExt::write_all(&mut file, &chunk?)
-                    .await
-                    .map_err(WebError::internal)?;
-            }
-            drop(file);
-            let media = doc.media_type.clone();
-            let work2 = work.clone();
-            let rendered = tokio::task::spawn_blocking(move || {
-                akte_extract::page_preview(&media, &source, page, width, &work2)
-            })
-            .await
-            .map_err(WebError::internal)?;
-            let _ = tokio::fs::remove_dir_all(&work).await;
-            let png = match rendered {
-                Ok(png) => png,
-                Err(akte_extract::PreviewError::NoSuchPage(_)) => return Err(WebError::NotFound),
-                Err(e) => return Err(WebError::internal(e)),
-            };
-            store_preview(&dir, &cached, &png).await;
-            png
-        }
+        Ok(png) => png,
+        Err(_) => render_preview(&web, &caller, &id, page, width, &dir, &cached).await?,
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/png"),
-            (header::CACHE_CONTROL, "private, max-age=300"),
-        ],
-        png,
-    )
-        .into_response())
+    // Not kept by the browser (the default no-store applies).
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
-fn tempfile_dir(web: &Web) -> Result<std::path::PathBuf, WebError> {
-    let dir = web
-        .previews
-        .join("work")
-        .join(crate::session::random_token());
-    std::fs::create_dir_all(&dir).map_err(WebError::internal)?;
-    Ok(dir)
+/// Renders a page preview from the verified content and keeps it in the
+/// cache. At most [`crate::MAX_RENDERS`] at once; the copy of the content
+/// it works on is removed whatever happens (also when the request goes away).
+async fn render_preview(
+    web: &Web,
+    caller: &akte_core::access::Caller,
+    id: &str,
+    page: u32,
+    width: u32,
+    dir: &std::path::Path,
+    cached: &std::path::Path,
+) -> Result<Vec<u8>, WebError> {
+    let _permit = web.renders.acquire().await.map_err(WebError::internal)?;
+    let (doc, mut stream) = web.store.download(caller, id, None, None).await?;
+    let work_root = web.previews.join("work");
+    tokio::fs::create_dir_all(&work_root)
+        .await
+        .map_err(WebError::internal)?;
+    let work = tempfile::tempdir_in(&work_root).map_err(WebError::internal)?;
+    let source = work.path().join("source");
+    let mut file = tokio::fs::File::create(&source)
+        .await
+        .map_err(WebError::internal)?;
+    while let Some(chunk) = stream.next().await {
+        tokio::io::AsyncWriteExt::write_all(&mut file, &chunk?)
+            .await
+            .map_err(WebError::internal)?;
+    }
+    drop(file);
+    let media = doc.media_type.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let png = akte_extract::page_preview(&media, &source, page, width, work.path());
+        drop(work);
+        png
+    })
+    .await
+    .map_err(WebError::internal)?;
+    let png = match rendered {
+        Ok(png) => png,
+        Err(
+            akte_extract::PreviewError::NoSuchPage(_) | akte_extract::PreviewError::Unsupported(_),
+        ) => return Err(WebError::NotFound),
+        Err(e) => return Err(WebError::internal(e)),
+    };
+    store_preview(dir, cached, &png).await;
+    Ok(png)
 }
 
 /// Keeps a rendered preview; a failure only costs rendering it again.
@@ -345,8 +400,7 @@ pub async fn upload(
         )
             .into_response()),
         Err(e) => {
-            let message = e.to_string();
-            let status = WebError::Core(e).into_response().status();
+            let (status, _, message) = crate::error::core_text(&e);
             Ok((status, axum::Json(serde_json::json!({ "error": message }))).into_response())
         }
     }

@@ -45,7 +45,12 @@ pub struct Web {
     previews: PathBuf,
     /// Login at the identity provider, if configured.
     oidc: Option<oidc::Oidc>,
+    /// Page previews being rendered.
+    renders: tokio::sync::Semaphore,
 }
+
+/// Page previews rendered at once.
+const MAX_RENDERS: usize = 2;
 
 impl Web {
     /// The interface for `store`; `bound` is the address the listener got
@@ -68,7 +73,10 @@ impl Web {
             &public_url,
         )?;
         let previews = store.data_dir().join("cache").join("previews");
+        // Copies of content left by renderings a crash interrupted.
+        let _ = std::fs::remove_dir_all(previews.join("work"));
         Ok(Arc::new(Self {
+            renders: tokio::sync::Semaphore::new(MAX_RENDERS),
             oidc,
             sessions: session::Sessions::new(settings.session_idle, settings.session_max),
             links: links::LinkLimiter::new(settings.link_requests_per_minute),
@@ -100,7 +108,10 @@ impl Web {
         Router::new()
             .route("/", get(pages::home))
             .route("/login", get(login::form).post(login::with_token))
-            .route("/login/code/{code}", get(login::with_code))
+            .route(
+                "/login/code/{code}",
+                get(login::code_page).post(login::with_code),
+            )
             .route("/login/oidc", get(login::oidc_start))
             .route("/login/callback", get(login::oidc_callback))
             .route("/logout", post(login::logout))
@@ -119,6 +130,7 @@ impl Web {
             .route("/documents/{id}/download", get(files::download))
             .route("/documents/{id}/pages/{page}", get(files::page_preview))
             .route("/documents/{id}/move", post(files::move_document))
+            .route("/documents/{id}/reason", post(files::give_reason))
             .route("/inbox", get(pages::inbox))
             .route("/inbox/{id}/assign", post(pages::assign))
             .route("/audit", get(pages::audit))
@@ -130,11 +142,15 @@ impl Web {
             .route("/metrics", get(metrics::export))
             .route("/healthz", get(metrics::healthz))
             .route("/readyz", get(metrics::readyz))
+            .fallback(|| async { error::WebError::NotFound })
             .layer(axum::middleware::from_fn_with_state(
                 Arc::clone(self),
                 metrics::track,
             ))
-            .layer(axum::middleware::from_fn(templates::security_headers))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(self),
+                templates::security_headers,
+            ))
             .with_state(Arc::clone(self))
     }
 }

@@ -24,7 +24,7 @@ use futures::TryStreamExt;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::WebError;
-use crate::pages::{case_page, display_title, urlencode};
+use crate::pages::{display_title, urlencode};
 use crate::session::{peer_of, User};
 use crate::templates::{day, render, size, status_label, when};
 use crate::Web;
@@ -60,6 +60,7 @@ pub struct ShareRow {
 }
 
 /// A link just made: the only time its token is shown.
+#[derive(Clone, Debug)]
 pub struct IssuedView {
     pub recipient: String,
     pub url: String,
@@ -184,7 +185,14 @@ pub async fn create_share(
         },
         url,
     };
-    case_page(&web, &user, &issued.share.case_number, Some(view)).await
+    // Shown once by the case page the browser is sent to: reloading it
+    // makes no second link.
+    web.sessions.update(&user.id, |s| s.issued = Some(view));
+    Ok(Redirect::to(&format!(
+        "/cases/{}#freigaben",
+        urlencode(&issued.share.case_number)
+    ))
+    .into_response())
 }
 
 pub async fn revoke_share(

@@ -78,10 +78,30 @@ pub async fn with_token(
     }
 }
 
+/// The page of a one-time login link: a button that logs in. Opening the
+/// link alone (e.g. by a chat program's link preview) does not use it up.
+pub async fn code_page(Path(code): Path<String>) -> Response {
+    let csrf = session::random_token();
+    let cookie = session::cookie(LOGIN_COOKIE, &csrf, std::time::Duration::from_secs(3600));
+    (
+        [(header::SET_COOKIE, cookie)],
+        render(&crate::templates::CodePage { csrf, code }),
+    )
+        .into_response()
+}
+
 pub async fn with_code(
     State(web): State<Arc<Web>>,
     Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
+    let expected = session::read_cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !session::same(&form.csrf, &expected) {
+        return Err(WebError::Forbidden(
+            "Das Anmeldeformular ist abgelaufen. Bitte öffnen Sie den Link erneut.".into(),
+        ));
+    }
     match web.sessions.redeem(&code) {
         Some(principal) => {
             tracing::info!(principal = %principal.label(), "web login with a one-time code");

@@ -14,11 +14,17 @@ use crate::Web;
 /// Counts each request under its route's pattern (never the concrete path:
 /// share links carry their token in it).
 pub async fn track(State(web): State<Arc<Web>>, req: Request, next: Next) -> Response {
+    // Only the methods browsers use, and only the routes there are: no new
+    // series for made-up requests.
+    let verb = match req.method().as_str() {
+        m @ ("GET" | "POST" | "HEAD") => m,
+        _ => "OTHER",
+    };
     let method = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| format!("{} {}", req.method(), p.as_str()))
-        .unwrap_or_else(|| format!("{} (no route)", req.method()));
+        .map(|p| format!("{verb} {}", p.as_str()))
+        .unwrap_or_else(|| format!("{verb} (no route)"));
     let started = Instant::now();
     let res = next.run(req).await;
     web.store

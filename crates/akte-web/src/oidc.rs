@@ -157,11 +157,13 @@ pub async fn start(web: &Web) -> Result<Response, WebError> {
         .add_scope(Scope::new("profile".into()))
         .set_pkce_challenge(challenge)
         .url();
-    web.sessions.begin_oidc(
+    if !web.sessions.begin_oidc(
         state.secret().clone(),
         verifier.secret().clone(),
         nonce.secret().clone(),
-    );
+    ) {
+        return Err(WebError::TooMany);
+    }
     // Lax: the cookie must come back with the provider's redirect.
     let cookie = session::cookie_lax(STATE_COOKIE, state.secret(), Duration::from_secs(600));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(url.as_str())).into_response())

@@ -148,9 +148,10 @@ pub async fn search(
         if s.trim().is_empty() {
             return Ok(None);
         }
-        let ms = parse_day(s)
-            .ok_or_else(|| WebError::BadRequest(format!("{s:?} ist kein Datum (JJJJ-MM-TT).")))?;
-        Ok(Some(if end { ms + 86_400_000 - 1 } else { ms }))
+        let (start, next) = parse_day(s)
+            .ok_or_else(|| WebError::BadRequest(format!("„{s}“ ist kein Datum (JJJJ-MM-TT).")))?;
+        // The end bound excludes: up to the start of the next day.
+        Ok(Some(if end { next } else { start }))
     };
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let request = SearchRequest {
@@ -255,16 +256,22 @@ pub struct CasePage {
     pub documents: Vec<DocRow>,
     pub more_documents: bool,
     pub timeline: Vec<EventView>,
-    pub shares: Vec<crate::links::ShareRow>,
+    /// `None` when the caller may not share the case.
+    pub shares: Option<Vec<crate::links::ShareRow>>,
     pub issued: Option<crate::links::IssuedView>,
     pub max_upload: u64,
 }
 
+/// Asks for the reason before opening a case or document that may belong
+/// to another site.
 #[derive(Template)]
 #[template(path = "reason.html")]
 pub struct ReasonPage {
     pub nav: Nav,
-    pub number: String,
+    /// "Akte 12345BG…" or "Dokument 01J…".
+    pub what: String,
+    /// Where the form posts.
+    pub action: String,
 }
 
 pub async fn case(
@@ -272,7 +279,11 @@ pub async fn case(
     user: User,
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
-    case_page(&web, &user, &number, None).await
+    let mut issued = None;
+    if user.session.issued.is_some() {
+        web.sessions.update(&user.id, |s| issued = s.issued.take());
+    }
+    case_page(&web, &user, &number, issued).await
 }
 
 /// The case page; `issued`: a share link just created, shown once.
@@ -289,7 +300,8 @@ pub async fn case_page(
             // Perhaps a case of another site: ask for the reason first.
             let page = ReasonPage {
                 nav: Nav::new(user, ""),
-                number: number.to_owned(),
+                what: format!("Akte {number}"),
+                action: format!("/cases/{}/reason", urlencode(number)),
             };
             return Ok((axum::http::StatusCode::FORBIDDEN, render(&page)).into_response());
         }
@@ -302,7 +314,13 @@ pub async fn case_page(
         .list_case_documents(&caller, None, Some(&number), 200, "")
         .await?;
     let timeline = web.store.case_timeline(&caller, &number).await?;
-    let shares = crate::links::rows(web, &caller, &number).await?;
+    // Someone who may read but not share the case (another site's
+    // caseworker with a reason) sees it without the links.
+    let shares = match crate::links::rows(web, &caller, &number).await {
+        Ok(rows) => Some(rows),
+        Err(WebError::Core(CoreError::PermissionDenied(_))) => None,
+        Err(e) => return Err(e),
+    };
     let page = CasePage {
         nav: Nav::new(user, ""),
         title: case.title.clone(),
@@ -340,6 +358,16 @@ pub struct ReasonForm {
     reason: String,
 }
 
+impl ReasonForm {
+    /// The reason stated, from a form with a valid forgery token.
+    pub fn reason(&self, user: &User) -> Result<Reason, WebError> {
+        user.check_csrf(&self.csrf)?;
+        Reason::parse(&self.reason_code, &self.reason)?.ok_or_else(|| {
+            WebError::BadRequest("Bitte geben Sie einen Grund (Art und Text) an.".into())
+        })
+    }
+}
+
 /// Records the reason for opening another site's case, for this login.
 pub async fn give_reason(
     State(web): State<Arc<Web>>,
@@ -347,13 +375,21 @@ pub async fn give_reason(
     Path(number): Path<String>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Response, WebError> {
-    user.check_csrf(&form.csrf)?;
-    let reason = Reason::parse(&form.reason_code, &form.reason)?.ok_or_else(|| {
-        WebError::BadRequest("Bitte geben Sie einen Grund (Art und Text) an.".into())
-    })?;
+    let reason = form.reason(&user)?;
     let number = web.store.parse_case_number(&number)?.to_string();
+    // Opened with the reason once here, to learn which case it is for.
+    let view = web
+        .store
+        .get_case_by_number(&user.caller().with_reason(Some(reason.clone())), &number)
+        .await?;
     web.sessions.update(&user.id, |s| {
-        s.reasons.insert(number.clone(), reason);
+        s.reasons.insert(
+            crate::session::case_key(&number),
+            crate::session::Given {
+                reason,
+                case: Some(view.case.case_id),
+            },
+        );
     });
     Ok(Redirect::to(&format!("/cases/{}", urlencode(&number))).into_response())
 }
@@ -425,8 +461,10 @@ pub async fn inbox(
             }
         })
         .collect();
+    let mut nav = Nav::new(&user, "inbox");
+    nav.inbox_site.clone_from(&site);
     Ok(render(&InboxPage {
-        nav: Nav::new(&user, "inbox"),
+        nav,
         site,
         rows,
         done: q.done,
@@ -530,13 +568,14 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, WebError> {
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    let bad_date = |s: &str| WebError::BadRequest(format!("{s:?} ist kein Datum (JJJJ-MM-TT)."));
+    let bad_date = |s: &str| WebError::BadRequest(format!("„{s}“ ist kein Datum (JJJJ-MM-TT)."));
     let from = match opt(&q.from) {
-        Some(s) => Some(parse_day(&s).ok_or_else(|| bad_date(&s))?),
+        Some(s) => Some(parse_day(&s).ok_or_else(|| bad_date(&s))?.0),
         None => None,
     };
+    // The filter's end excludes: up to the start of the next day.
     let to = match opt(&q.to) {
-        Some(s) => Some(parse_day(&s).ok_or_else(|| bad_date(&s))? + 86_400_000 - 1),
+        Some(s) => Some(parse_day(&s).ok_or_else(|| bad_date(&s))?.1),
         None => None,
     };
     let records = web

@@ -29,6 +29,9 @@ pub const LOGIN_COOKIE: &str = "akte_login";
 
 /// How long a one-time login code is valid.
 const LOGIN_CODE_TTL: Duration = Duration::from_secs(600);
+/// Logins at the identity provider in flight at most (each costs memory
+/// until it is finished or has expired).
+const MAX_OIDC_ATTEMPTS: usize = 10_000;
 /// How long a login at the identity provider may take.
 const OIDC_ATTEMPT_TTL: Duration = Duration::from_secs(600);
 
@@ -58,8 +61,28 @@ pub struct Session {
     pub csrf: String,
     created: Instant,
     last_used: Instant,
-    /// Reasons given for cases outside the principal's sites, by case number.
-    pub reasons: HashMap<String, Reason>,
+    /// A share link just made, shown once on the next case page.
+    pub issued: Option<crate::links::IssuedView>,
+    /// Reasons given for cases outside the principal's sites, by
+    /// [`case_key`] or [`document_key`].
+    pub reasons: HashMap<String, Given>,
+}
+
+/// A reason given on a page: for one case (with its id, so that it opens
+/// that case only), or for one document.
+#[derive(Clone, Debug)]
+pub struct Given {
+    pub reason: Reason,
+    pub case: Option<akte_types::CaseId>,
+}
+
+impl Given {
+    fn apply(&self, caller: Caller) -> Caller {
+        match self.case {
+            Some(case) => caller.with_reason_for_case(Some(self.reason.clone()), case),
+            None => caller.with_reason(Some(self.reason.clone())),
+        }
+    }
 }
 
 /// A login at the identity provider in flight (authorization-code flow).
@@ -106,6 +129,7 @@ impl Sessions {
                 created: now,
                 last_used: now,
                 reasons: HashMap::new(),
+                issued: None,
             },
         );
         id
@@ -155,8 +179,17 @@ impl Sessions {
         (c.issued.elapsed() <= LOGIN_CODE_TTL).then_some(c.principal)
     }
 
-    pub fn begin_oidc(&self, state: String, pkce_verifier: String, nonce: String) {
-        self.attempts.lock().insert(
+    /// Remembers a login begun at the provider; `false` when too many are in
+    /// flight.
+    pub fn begin_oidc(&self, state: String, pkce_verifier: String, nonce: String) -> bool {
+        let mut attempts = self.attempts.lock();
+        if attempts.len() >= MAX_OIDC_ATTEMPTS {
+            attempts.retain(|_, a| a.started.elapsed() <= OIDC_ATTEMPT_TTL);
+            if attempts.len() >= MAX_OIDC_ATTEMPTS {
+                return false;
+            }
+        }
+        attempts.insert(
             state,
             OidcAttempt {
                 pkce_verifier,
@@ -164,6 +197,7 @@ impl Sessions {
                 started: Instant::now(),
             },
         );
+        true
     }
 
     pub fn finish_oidc(&self, state: &str) -> Option<OidcAttempt> {
@@ -228,6 +262,16 @@ pub fn read_cookie(parts: &http::HeaderMap, name: &str) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
+/// Where the reason given for a case is kept in the session.
+pub fn case_key(number: &str) -> String {
+    number.trim().to_uppercase()
+}
+
+/// Where the reason given for a single document is kept in the session.
+pub fn document_key(id: &str) -> String {
+    format!("document:{}", id.trim())
+}
+
 /// A request of a logged-in user: the session and who calls from where.
 pub struct User {
     pub id: String,
@@ -242,8 +286,25 @@ impl User {
     }
 
     pub fn caller_for_case(&self, case_number: &str) -> Caller {
-        self.caller()
-            .with_reason(self.session.reasons.get(case_number).cloned())
+        match self.session.reasons.get(&case_key(case_number)) {
+            Some(given) => given.apply(self.caller()),
+            None => self.caller(),
+        }
+    }
+
+    /// The caller for document `id` as reached from case `case` (the page
+    /// links carry it): with the reason given for that document, else the
+    /// one given for that case, which stands only if the document is in it.
+    pub fn caller_for_document(&self, id: &str, case: Option<&str>) -> Caller {
+        let given = self
+            .session
+            .reasons
+            .get(&document_key(id))
+            .or_else(|| case.and_then(|c| self.session.reasons.get(&case_key(c))));
+        match given {
+            Some(given) => given.apply(self.caller()),
+            None => self.caller(),
+        }
     }
 
     /// Refuses a form whose forgery token is missing or wrong.

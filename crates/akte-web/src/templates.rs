@@ -32,6 +32,8 @@ pub struct Nav {
     pub auditor: bool,
     /// Which entry is the current page: "search", "inbox", "audit" or "".
     pub active: &'static str,
+    /// The site whose inbox is shown, on the inbox page.
+    pub inbox_site: String,
 }
 
 impl Nav {
@@ -54,6 +56,7 @@ impl Nav {
             sites: p.sites.clone(),
             auditor: p.kind == K::Auditor,
             active,
+            inbox_site: String::new(),
         }
     }
 }
@@ -67,6 +70,13 @@ pub struct ErrorPage {
 }
 
 #[derive(Template)]
+#[template(path = "code.html")]
+pub struct CodePage {
+    pub csrf: String,
+    pub code: String,
+}
+
+#[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub csrf: String,
@@ -74,57 +84,44 @@ pub struct LoginPage {
     pub error: Option<String>,
 }
 
-/// A date and time as people here write it (UTC).
+/// The time zone of the job centres: dates are shown and read in it (a
+/// letter received at 00:30 in Germany is received that day).
+fn local() -> &'static jiff::tz::TimeZone {
+    static TZ: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+    TZ.get_or_init(|| {
+        jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "no time zone data for Europe/Berlin: dates in UTC");
+            jiff::tz::TimeZone::UTC
+        })
+    })
+}
+
+fn zoned(ms: akte_types::UnixMillis) -> Option<jiff::Zoned> {
+    jiff::Timestamp::from_millisecond(ms)
+        .ok()
+        .map(|t| t.to_zoned(local().clone()))
+}
+
+/// A date and time as people here write it.
 pub fn when(ms: akte_types::UnixMillis) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{d:02}.{m:02}.{y} {:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
+    zoned(ms).map_or_else(String::new, |z| z.strftime("%d.%m.%Y %H:%M").to_string())
 }
 
 /// A date only.
 pub fn day(ms: akte_types::UnixMillis) -> String {
-    let (y, m, d) = civil_from_days(ms.div_euclid(1000).div_euclid(86_400));
-    format!("{d:02}.{m:02}.{y}")
+    zoned(ms).map_or_else(String::new, |z| z.strftime("%d.%m.%Y").to_string())
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// "YYYY-MM-DD" (a date input's value) to milliseconds at the start of that
-/// day, UTC.
-pub fn parse_day(s: &str) -> Option<akte_types::UnixMillis> {
-    let mut it = s.trim().splitn(3, '-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
-        return None;
-    }
-    // Days from civil (the inverse of civil_from_days).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+/// "YYYY-MM-DD" (a date input's value): the start of that day, and of the
+/// next one (an end bound excludes it), in milliseconds.
+pub fn parse_day(s: &str) -> Option<(akte_types::UnixMillis, akte_types::UnixMillis)> {
+    let date: jiff::civil::Date = s.trim().parse().ok()?;
+    let start = date.to_zoned(local().clone()).ok()?;
+    let next = date.tomorrow().ok()?.to_zoned(local().clone()).ok()?;
+    Some((
+        start.timestamp().as_millisecond(),
+        next.timestamp().as_millisecond(),
+    ))
 }
 
 /// A size in bytes for people.
@@ -178,9 +175,17 @@ pub async fn js() -> impl IntoResponse {
 /// Headers on every answer: no framing by others, no scripts or styles but
 /// our own, no referrer (share links carry their token in the path), no
 /// caching of pages with social data.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+pub async fn security_headers(
+    axum::extract::State(web): axum::extract::State<std::sync::Arc<crate::Web>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if web.public_url.starts_with("https://") {
+        h.entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static("max-age=31536000"));
+    }
     let set = |h: &mut axum::http::HeaderMap, name: header::HeaderName, v: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(v));
     };
@@ -203,15 +208,23 @@ mod tests {
 
     #[test]
     fn dates_and_sizes() {
-        assert_eq!(when(0), "01.01.1970 00:00 UTC");
-        assert_eq!(day(1_764_720_000_000), "03.12.2025");
-        let ms = parse_day("2025-12-03").unwrap();
-        assert_eq!(day(ms), "03.12.2025");
+        // German time: 23:30 UTC on 2 December is 00:30 on 3 December.
+        assert_eq!(when(1_764_718_200_000), "03.12.2025 00:30");
+        assert_eq!(day(1_764_718_200_000), "03.12.2025");
+        let (start, next) = parse_day("2025-12-03").unwrap();
+        assert_eq!(day(start), "03.12.2025");
+        assert_eq!(next - start, 86_400_000);
+        assert_eq!(when(start), "03.12.2025 00:00");
+        // The day summer time ends has 25 hours.
+        let (start, next) = parse_day("2025-10-26").unwrap();
+        assert_eq!(next - start, 25 * 3_600_000);
         assert_eq!(
-            parse_day("2024-02-29").map(day).as_deref(),
+            parse_day("2024-02-29").map(|d| day(d.0)).as_deref(),
             Some("29.02.2024")
         );
-        assert!(parse_day("2025-13-01").is_none() && parse_day("x").is_none());
+        for bad in ["2025-02-31", "2025-13-01", "x", ""] {
+            assert!(parse_day(bad).is_none(), "{bad}");
+        }
         assert_eq!(size(512), "512 Byte");
         assert_eq!(size(1536), "1,5 KB");
     }

@@ -32,7 +32,9 @@
     xhr.onload = function () {
       var answer = {};
       try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = {}; }
-      if (xhr.status === 201) {
+      if (xhr.responseURL && xhr.responseURL.indexOf("/login") !== -1) {
+        say("Nicht gespeichert: Ihre Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.");
+      } else if (xhr.status === 201) {
         bar.value = 100;
         say("Gespeichert: " + (answer.title || file.name) + ". Die Seite wird neu geladen.");
         window.setTimeout(function () { window.location.reload(); }, 800);

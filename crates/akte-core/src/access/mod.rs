@@ -276,7 +276,7 @@ impl Policies {
         let context = Context::from_pairs([
             (
                 "reason_given".to_owned(),
-                RestrictedExpression::new_bool(caller.reason.is_some()),
+                RestrictedExpression::new_bool(caller.reason_for(resource)),
             ),
             (
                 "station".to_owned(),

@@ -189,6 +189,9 @@ pub struct Caller {
     /// The client's network address ("" for local commands).
     pub peer: String,
     pub reason: Option<Reason>,
+    /// The case the reason was stated for; `None`: for whatever the call is
+    /// about (one call of the gRPC API or the CLI states it for its target).
+    pub(crate) reason_case: Option<akte_types::CaseId>,
     /// The scanning station an upload names in its transfer note; set by the
     /// store, not by entry points.
     pub(crate) station: Option<String>,
@@ -206,6 +209,7 @@ impl Caller {
             principal,
             peer: peer.into(),
             reason: None,
+            reason_case: None,
             station: None,
             share: None,
             document: None,
@@ -214,7 +218,32 @@ impl Caller {
 
     pub fn with_reason(mut self, reason: Option<Reason>) -> Self {
         self.reason = reason;
+        self.reason_case = None;
         self
+    }
+
+    /// With a reason stated for case `case` only: for anything else the
+    /// caller has given no reason (a web login keeps reasons per case).
+    pub fn with_reason_for_case(
+        mut self,
+        reason: Option<Reason>,
+        case: akte_types::CaseId,
+    ) -> Self {
+        self.reason = reason;
+        self.reason_case = Some(case);
+        self
+    }
+
+    /// Whether a reason stands for an access to `resource`.
+    pub(crate) fn reason_for(&self, resource: &super::Resource) -> bool {
+        match (&self.reason, self.reason_case) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(_), Some(scope)) => matches!(
+                resource,
+                super::Resource::Case { case_id: Some(id), .. } if *id == scope
+            ),
+        }
     }
 
     /// The operator of this machine, for commands run on the data directory

@@ -182,7 +182,8 @@ impl Store {
         let key = format!(
             "{:?}|{}|{}",
             caller.principal,
-            caller.reason.is_some(),
+            // A reason for one case does not widen a search.
+            caller.reason.is_some() && caller.reason_case.is_none(),
             action.name()
         );
         let classes: Vec<String> = self.inner.classes.read().iter().cloned().collect();
