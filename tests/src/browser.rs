@@ -545,6 +545,7 @@ async fn tab_through(client: &Client, selector: Option<&str>) -> (bool, Vec<Stri
         marker.focus();
         marker.remove();
         window.__akteTabSeen = new Set();
+        window.__akteTabLast = null;
         window.__akteTabLeft = 0;
     "#;
     client
@@ -564,6 +565,13 @@ async fn tab_through(client: &Client, selector: Option<&str>) -> (bool, Vec<Stri
             + (el.id ? '#' + el.id : '')
             + Array.from(el.classList).map((c) => '.' + c).join('')
             + (text ? ' "' + text + '"' : '');
+        // Tab moves within some elements while focus stays on them (the
+        // parts of a date input, the controls of an embedded PDF viewer):
+        // only coming back to an earlier element ends the round.
+        if (el === window.__akteTabLast) {
+            return { matches: false, done: false, name: null };
+        }
+        window.__akteTabLast = el;
         if (window.__akteTabSeen.has(el)) {
             return { matches: false, done: true, name: null };
         }

@@ -343,6 +343,65 @@ async fn akte_share_makes_lists_and_revokes_links() {
             .to_string();
     assert_eq!(&expires[..10], &expected[..10], "{out}");
 
+    // With the web interface's address: the whole link, its QR code and the
+    // printable card.
+    let web = server.web_url().unwrap();
+    let qr = dir.path().join("link.png");
+    let card = dir.path().join("karte.pdf");
+    let (ok, out, err) = akte(
+        &server,
+        &[
+            "share",
+            "create",
+            CASE,
+            "--document",
+            &ids[0],
+            "--recipient",
+            "Pflegedienst Nord",
+            "--expires",
+            "7d",
+            "--web-url",
+            &format!("{web}/"),
+            "--qr",
+            qr.to_str().unwrap(),
+            "--card",
+            card.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let url = field(&out, "url").to_owned();
+    assert_eq!(url, format!("{web}{}", field(&out, "path")));
+    let img = image::open(&qr).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    assert_eq!(
+        grids[0].decode().unwrap().1,
+        url,
+        "the QR code holds the link"
+    );
+    assert!(std::fs::read(&card).unwrap().starts_with(b"%PDF"));
+    let page = reqwest::get(&url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Pflegedienst Nord"));
+    let (ok, _, err) = akte(
+        &server,
+        &[
+            "share",
+            "create",
+            CASE,
+            "--document",
+            &ids[0],
+            "--recipient",
+            "x",
+            "--expires",
+            "1d",
+            "--qr",
+            "x.png",
+        ],
+    );
+    assert!(!ok && err.contains("--web-url"), "{err}");
+
     let (ok, out, err) = akte(
         &server,
         &[
@@ -420,13 +479,13 @@ async fn akte_share_makes_lists_and_revokes_links() {
     let (ok, out, err) = akte(&server, &["share", "list", CASE]);
     assert!(ok, "{err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines.len(), 3, "{out}");
     assert!(
         lines[0].starts_with(&status_id) && lines[0].contains("status"),
         "{out}"
     );
     assert!(
-        lines[1].starts_with(&id) && lines[1].contains("documents"),
+        lines[2].starts_with(&id) && lines[2].contains("documents"),
         "{out}"
     );
     assert!(lines.iter().all(|l| l.contains("active")), "{out}");
@@ -436,7 +495,7 @@ async fn akte_share_makes_lists_and_revokes_links() {
     assert!(field(&out, "revoked").ends_with("by admin:admin"), "{out}");
     let (ok, out, _) = akte(&server, &["share", "list", CASE]);
     assert!(ok);
-    assert!(out.lines().nth(1).unwrap().contains("revoked"), "{out}");
+    assert!(out.lines().nth(2).unwrap().contains("revoked"), "{out}");
     let (ok, _, err) = akte(&server, &["share", "revoke", "01JD3X2B0000000000000000SH"]);
     assert!(!ok && err.contains("not permitted"), "{err}");
 }

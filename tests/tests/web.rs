@@ -168,6 +168,8 @@ async fn caseworker_and_employer_in_the_browser() {
     .await;
     assert!(b.source().await.unwrap().contains(&s.letter_id));
     assert_accessible(&b, "document").await;
+    assert!(keyboard_reaches(&b, "#download").await);
+    assert!(keyboard_reaches(&b, "#move-note").await);
     shot(&b, "document").await;
 
     // The scanned document: the image itself.
@@ -238,6 +240,7 @@ async fn caseworker_and_employer_in_the_browser() {
     b.goto(&format!("{web}/inbox?site=Nord")).await.unwrap();
     wait_for(&b, "tr.inbox-document").await;
     assert_accessible(&b, "inbox").await;
+    assert!(keyboard_reaches(&b, "tr.inbox-document input[name=case_number]").await);
     shot(&b, "inbox").await;
     wait_for(&b, &format!("#case-{}", s.inbox_id))
         .await
@@ -290,7 +293,28 @@ async fn caseworker_and_employer_in_the_browser() {
         "the QR code shows",
     )
     .await;
+    // The QR code on the page holds exactly that link.
+    let src = wait_for(&b, "#share-qr")
+        .await
+        .attr("src")
+        .await
+        .unwrap()
+        .unwrap();
+    let png = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        src.strip_prefix("data:image/png;base64,").unwrap(),
+    )
+    .unwrap();
+    let mut qr = rqrr::PreparedImage::prepare(image::load_from_memory(&png).unwrap().to_luma8());
+    let grids = qr.detect_grids();
+    assert_eq!(grids.len(), 1);
+    assert_eq!(grids[0].decode().unwrap().1, url);
     assert_accessible(&b, "case with a new share link").await;
+    // Reloading the page makes no second link and no longer shows this one.
+    b.refresh().await.unwrap();
+    wait_for(&b, "tr.share").await;
+    assert!(b.find(Locator::Css("#share-url")).await.is_err());
+    assert_eq!(b.find_all(Locator::Css("tr.share")).await.unwrap().len(), 1);
     shot(&b, "share").await;
 
     // The employer, on a phone, in a browser of their own.
@@ -306,6 +330,7 @@ async fn caseworker_and_employer_in_the_browser() {
     let page = employer.source().await.unwrap();
     assert!(!page.contains("Scan Weiterbewilligung") && !page.contains(CASE));
     assert_accessible(&employer, "share page").await;
+    assert!(keyboard_reaches(&employer, "li.shared-document a").await);
     shot(&employer, "shared").await;
     let href = listed[0].attr("href").await.unwrap().unwrap();
     let http = reqwest::Client::new();
@@ -465,6 +490,7 @@ async fn newcomer_logs_in_with_the_printed_link_and_finds_a_document() {
         "the search is logged with its words"
     );
     assert_accessible(&again, "access log").await;
+    assert!(keyboard_reaches(&again, "form.filters button").await);
     shot(&again, "audit").await;
     again.close().await;
     b.close().await;

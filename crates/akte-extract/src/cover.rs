@@ -85,6 +85,60 @@ pub fn cover_sheet_pdf(case_number: &str, title: &str, site: &str) -> Vec<u8> {
     pdf.finish()
 }
 
+/// Pixels per module of a QR code image.
+const QR_SCALE: usize = 8;
+/// Modules of white around a QR code image.
+const QR_QUIET: usize = 4;
+
+/// `text` as a QR code image (error correction M), black on white, PNG.
+pub fn qr_png(text: &str) -> Result<Vec<u8>, String> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|e| e.to_string())?;
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 2 * QR_QUIET) * QR_SCALE;
+    let mut pixels = vec![255u8; side * side];
+    for (i, c) in colors.iter().enumerate() {
+        if *c != Color::Dark {
+            continue;
+        }
+        let (row, col) = (i / modules + QR_QUIET, i % modules + QR_QUIET);
+        for y in row * QR_SCALE..(row + 1) * QR_SCALE {
+            pixels[y * side + col * QR_SCALE..y * side + (col + 1) * QR_SCALE].fill(0);
+        }
+    }
+    let side = u32::try_from(side).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, side, side);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer
+        .write_image_data(&pixels)
+        .map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// The printable card of a share link (`status`: of a status link):
+/// heading, recipient, expiry and a hint in German, the QR code and the URL.
+pub fn share_card_pdf(url: &str, recipient: &str, expires: &str, status: bool) -> Vec<u8> {
+    let recipient = format!("Für: {recipient}");
+    let expires = format!("Gültig bis {expires}");
+    let (heading, hint) = if status {
+        (
+            "Bearbeitungsstand Ihres Anliegens",
+            "Scannen Sie den Code, um den Stand Ihres Anliegens zu sehen.",
+        )
+    } else {
+        (
+            "Bewerbungsunterlagen",
+            "Scannen Sie den Code, um die freigegebenen Unterlagen zu öffnen.",
+        )
+    };
+    link_card_pdf(heading, &[&recipient, &expires, hint], url)
+}
+
 /// A5 in points.
 const A5: (f32, f32) = (420.0, 595.0);
 
@@ -286,6 +340,17 @@ mod tests {
             }
             other => panic!("no text: {other:?}"),
         }
+    }
+
+    #[test]
+    fn qr_png_decodes_back() {
+        let url = "https://akte.example/s/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
+        let png = qr_png(url).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_luma8();
+        let mut prepared = rqrr::PreparedImage::prepare(img);
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1);
+        assert_eq!(grids[0].decode().unwrap().1, url);
     }
 
     #[test]

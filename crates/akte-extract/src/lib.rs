@@ -11,7 +11,10 @@ mod preview;
 mod text;
 mod tool;
 
-pub use cover::{case_number_from_code, cover_sheet_pdf, link_card_pdf, COVER_SHEET_CODE_PREFIX};
+pub use cover::{
+    case_number_from_code, cover_sheet_pdf, link_card_pdf, qr_png, share_card_pdf,
+    COVER_SHEET_CODE_PREFIX,
+};
 
 pub use media::{
     canonical_media_type, detect, verify_declared, MediaError, HEAD_LEN, KNOWN_MEDIA_TYPES, PDF,

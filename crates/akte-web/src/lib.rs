@@ -16,7 +16,6 @@ mod login;
 mod metrics;
 mod oidc;
 mod pages;
-mod qr;
 mod session;
 mod templates;
 

@@ -173,7 +173,7 @@ pub async fn create_share(
         SharePurpose::Status => format!("/status/{}", issued.token),
     };
     let url = format!("{}{path}", web.public_url);
-    let qr = crate::qr::png(&url).map_err(WebError::internal)?;
+    let qr = akte_extract::qr_png(&url).map_err(WebError::internal)?;
     let view = IssuedView {
         recipient: issued.share.recipient.clone(),
         expires: when(millis(issued.share.expires_at)),
@@ -228,21 +228,12 @@ pub async fn card_pdf(
     if !url.starts_with(&format!("{}/", web.public_url)) {
         return Err(WebError::BadRequest("Kein Link dieses Dienstes.".into()));
     }
-    let status = field(&form, "status") == "1";
-    let recipient = format!("Für: {}", field(&form, "recipient"));
-    let expires = format!("Gültig bis {}", field(&form, "expires"));
-    let (heading, hint) = if status {
-        (
-            "Bearbeitungsstand Ihres Antrags",
-            "Scannen Sie den Code, um den Stand Ihres Anliegens zu sehen.",
-        )
-    } else {
-        (
-            "Bewerbungsunterlagen",
-            "Scannen Sie den Code, um die freigegebenen Unterlagen zu öffnen.",
-        )
-    };
-    let pdf = akte_extract::link_card_pdf(heading, &[&recipient, &expires, hint], url);
+    let pdf = akte_extract::share_card_pdf(
+        url,
+        field(&form, "recipient"),
+        field(&form, "expires"),
+        field(&form, "status") == "1",
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),

@@ -39,6 +39,18 @@ pub enum ShareCommand {
         /// A link to the case's status page instead of documents.
         #[arg(long)]
         status: bool,
+        /// The web interface's public address (`[web] public_url`, e.g.
+        /// https://akte.jobcenter.example): prints the whole link, and is
+        /// needed for --qr and --card.
+        #[arg(long, env = "AKTE_WEB_URL")]
+        web_url: Option<String>,
+        /// Write the link's QR code to this file (PNG).
+        #[arg(long, value_name = "FILE", requires = "web_url")]
+        qr: Option<std::path::PathBuf>,
+        /// Write a printable card with the link's QR code to this file (PDF,
+        /// A5): the applicant card, or the status slip for a letter.
+        #[arg(long, value_name = "FILE", requires = "web_url")]
+        card: Option<std::path::PathBuf>,
     },
     /// Revoke a link: from then on it opens nothing.
     Revoke {
@@ -125,6 +137,9 @@ pub async fn share(server: &Server, command: ShareCommand) -> anyhow::Result<()>
             recipient,
             expires,
             status: for_status,
+            web_url,
+            qr,
+            card,
         } => {
             let expires_at = timestamp(expiry(&expires)?)?;
             let made = client
@@ -146,6 +161,32 @@ pub async fn share(server: &Server, command: ShareCommand) -> anyhow::Result<()>
                 print_share(s);
             }
             println!("path      {}", made.path);
+            if let Some(base) = web_url {
+                let url = format!("{}{}", base.trim().trim_end_matches('/'), made.path);
+                println!("url       {url}");
+                if let Some(file) = qr {
+                    let png = akte_extract::qr_png(&url).map_err(|e| anyhow::anyhow!(e))?;
+                    std::fs::write(&file, png)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                    println!("qr code   {}", file.display());
+                }
+                if let Some(file) = card {
+                    let expires = made
+                        .share
+                        .as_ref()
+                        .map(|s| time(s.expires_at.as_ref()))
+                        .unwrap_or_default();
+                    let recipient = made
+                        .share
+                        .as_ref()
+                        .map(|s| s.recipient.clone())
+                        .unwrap_or_default();
+                    let pdf = akte_extract::share_card_pdf(&url, &recipient, &expires, for_status);
+                    std::fs::write(&file, pdf)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+                    println!("card      {}", file.display());
+                }
+            }
         }
         ShareCommand::Revoke { id } => {
             let s = client
