@@ -1,5 +1,7 @@
 //! Helpers shared by the benchmark programs.
 
+pub mod eval;
+
 use std::time::Duration;
 
 /// The `p` quantile (0..=1) of sorted durations; zero for none.

@@ -2,6 +2,7 @@
 //! ASCII folding (ä → a, ß → ss, é → e), then Snowball German stemming. "Beschäftigte", "Beschäftigten" and "Beschaeftigte"
 //! all become `beschaftigt`.
 
+use crate::compound::Decompounder;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
@@ -10,12 +11,30 @@ use tantivy::tokenizer::{
 /// Name under which the analyzer is registered.
 pub const GERMAN: &str = "akte_de";
 
+/// Name of the analyzer of the parts of compounds ([`parts_analyzer`]).
+pub const GERMAN_PARTS: &str = "akte_de_parts";
+
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(80))
         .filter(LowerCaser)
         .filter(UmlautDigraphs)
         .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::German))
+        .build()
+}
+
+/// The parts of the compounds of a text, analysed like words
+/// ([`analyzer`]): "Kreisverwaltung" gives `kreis` and `verwalt`, which
+/// [`analyzer`] gives for "Kreis" and "Verwaltung". Words that are not
+/// compounds give nothing.
+pub fn parts_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(80))
+        .filter(LowerCaser)
+        .filter(UmlautDigraphs)
+        .filter(AsciiFoldingFilter)
+        .filter(Decompounder)
         .filter(Stemmer::new(Language::German))
         .build()
 }

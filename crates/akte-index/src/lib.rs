@@ -1,6 +1,7 @@
 //! The full-text index of akte: a Tantivy index derived from the catalog, with
 //! German analysis. It can always be rebuilt from the catalog.
 
+mod compound;
 mod german;
 
 use std::ops::Bound;
@@ -9,7 +10,9 @@ use std::path::Path;
 use akte_types::UnixMillis;
 use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST,
     INDEXED, STORED, STRING,
@@ -17,7 +20,8 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
-pub use german::{analyzer, GERMAN};
+pub use compound::{Decompounder, Lexicon};
+pub use german::{analyzer, parts_analyzer, GERMAN, GERMAN_PARTS};
 
 pub type Result<T, E = IndexError> = std::result::Result<T, E>;
 
@@ -104,6 +108,9 @@ struct Fields {
     title: Field,
     filename: Field,
     body: Field,
+    /// The parts of the compounds of `body` ([`parts_analyzer`]), searched
+    /// with [`PARTS_WEIGHT`].
+    body_parts: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -125,6 +132,14 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", text.clone()),
         filename: b.add_text_field("filename", text.clone()),
         body: b.add_text_field("body", text),
+        body_parts: b.add_text_field(
+            PARTS_FIELD,
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(GERMAN_PARTS)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
     };
     (b.build(), fields)
 }
@@ -167,6 +182,7 @@ impl SearchIndex {
 
     fn with_index(index: Index, fields: Fields) -> Result<Self> {
         index.tokenizers().register(GERMAN, analyzer());
+        index.tokenizers().register(GERMAN_PARTS, parts_analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index
             .reader_builder()
@@ -204,6 +220,7 @@ impl SearchIndex {
                 f.title => d.title.as_str(),
                 f.filename => d.filename.as_str(),
                 f.body => d.body.as_str(),
+                f.body_parts => d.body.as_str(),
             ))?;
         }
         Ok(())
@@ -242,10 +259,10 @@ impl SearchIndex {
         let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.filename, f.body]);
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
-        parser
+        let parsed = parser
             .parse_query(&normalize_not(text))
-            .map(Some)
-            .map_err(|e| IndexError::BadQuery(e.to_string()))
+            .map_err(|e| IndexError::BadQuery(e.to_string()))?;
+        Ok(Some(with_parts(&*parsed, f.body, f.body_parts)))
     }
 
     /// Finds the pages of a document's text that match a query's words.
@@ -390,6 +407,47 @@ impl SearchIndex {
         }
         Ok(SearchResults { hits, total })
     }
+}
+
+/// Name of the field of the parts of compounds. It names the version of the
+/// decompounding (word lists and rules): change it when they change, and an
+/// index built with the old parts no longer matches the schema, so that akte
+/// rebuilds it from the catalog when it opens it (as `akte reindex` does).
+const PARTS_FIELD: &str = "body_parts_1";
+
+/// Weight of a word found as a part of a compound, against 1 for the word
+/// itself: "Verwaltung" finds "Kreisverwaltung", but below "Verwaltung".
+const PARTS_WEIGHT: f32 = 0.3;
+
+/// `query` with every word searched in `body` also searched, with
+/// [`PARTS_WEIGHT`], among the parts of compounds (`parts`). The query's own
+/// words are not split: "Kreisverwaltung" does not find every "Kreis".
+fn with_parts(query: &dyn Query, body: Field, parts: Field) -> Box<dyn Query> {
+    if let Some(term_query) = query.downcast_ref::<TermQuery>() {
+        let term = term_query.term();
+        if term.field() == body {
+            if let Some(text) = term.value().as_str() {
+                let part: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(parts, text),
+                    IndexRecordOption::WithFreqs,
+                ));
+                return Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, query.box_clone()),
+                    (Occur::Should, Box::new(BoostQuery::new(part, PARTS_WEIGHT))),
+                ]));
+            }
+        }
+    }
+    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
+        return Box::new(BooleanQuery::new(
+            boolean
+                .clauses()
+                .iter()
+                .map(|(occur, clause)| (*occur, with_parts(&**clause, body, parts)))
+                .collect(),
+        ));
+    }
+    query.box_clone()
 }
 
 /// Tells which pages of a text match the words of a query.

@@ -273,3 +273,56 @@ fn the_access_filter_limits_hits_and_their_count() {
     let unknown = with(Some(vec!["class-West"]));
     assert_eq!(unknown.total, 0);
 }
+
+#[test]
+fn parts_of_compounds_are_found_below_the_word_itself() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[
+            doc(
+                "exact",
+                "12345BG0000001",
+                "Nord",
+                1,
+                "Die Verwaltung des Kreises hat entschieden.",
+            ),
+            doc(
+                "part",
+                "12345BG0000002",
+                "Nord",
+                2,
+                "Schreiben der Kreisverwaltung Pinneberg.",
+            ),
+            doc("kreis", "12345BG0000003", "Nord", 3, "Der Kreis lädt ein."),
+            doc(
+                "ins",
+                "12345BG0000004",
+                "Nord",
+                4,
+                "Beitrag zur Krankenversicherung.",
+            ),
+            doc(
+                "grund",
+                "12345BG0000005",
+                "Nord",
+                5,
+                "Leistungen der Grundsicherung.",
+            ),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+
+    let found = index.search(&query("Verwaltung")).unwrap();
+    let order: Vec<&str> = found.hits.iter().map(|h| h.document_id.as_str()).collect();
+    assert_eq!(order, ["exact", "part"]);
+    // The query's own compound is not split: no letter about any Kreis.
+    assert_eq!(
+        ids(&index.search(&query("Kreisverwaltung")).unwrap()),
+        ["part"]
+    );
+    // Versicherung only contains the letters of Sicherung.
+    assert_eq!(ids(&index.search(&query("Sicherung")).unwrap()), ["grund"]);
+    assert_eq!(ids(&index.search(&query("Versicherung")).unwrap()), ["ins"]);
+    // A place name is not read as a compound.
+    assert!(index.search(&query("Berg")).unwrap().hits.is_empty());
+}
