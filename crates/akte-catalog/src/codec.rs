@@ -4,7 +4,9 @@
 //! version it reads. A value of an unknown version, a damaged one, and a
 //! counter or merge operand that does not decode are errors, never a default.
 
-use akte_types::{AccessRecord, Case, Document, DocumentText, ShareRecord, TimelineEvent};
+use akte_types::{
+    AccessRecord, Case, Document, DocumentText, EvidenceLeaf, ShareRecord, TimelineEvent,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -47,6 +49,7 @@ records! {
     AccessRecord => crate::CF_AUDIT, 1;
     TimelineEvent => crate::CF_TIMELINE, 1;
     ShareRecord => crate::CF_SHARES, 1;
+    EvidenceLeaf => crate::CF_EVIDENCE, 1;
     // The catalog's identity in `meta`.
     String => crate::CF_META, 1;
 }
@@ -168,6 +171,7 @@ mod tests {
             let _ = decode::<Case>(&bytes);
             let _ = decode::<Document>(&bytes);
             let _ = decode::<ShareRecord>(&bytes);
+            let _ = decode::<EvidenceLeaf>(&bytes);
             let _ = decode_counter(&bytes);
         }
     }
@@ -200,6 +204,7 @@ mod tests {
     const ACCESS_V1: &str = r#"{"at":1732350000003,"action":"download_document","peer":"127.0.0.1:4711","case_number":"12345BG0012345","document_id":"01JD3X1A0000000000000000AA","detail":""}"#;
     // A share link as first written: revoked, so every field is there.
     const SHARE_V1: &str = r#"{"share_id":"01JD3X2B0000000000000000SH","case_id":"01JD3X0Z8K5S6W7Y8Z9A0B1C2D","case_number":"12345BG0012345","purpose":"documents","document_ids":["01JD3X1A0000000000000000AA"],"recipient":"Bäckerei Schmidt GmbH","created_by":"caseworker:anna","created_at":1732350000004,"expires_at":1733559600000,"revoked_at":1732360000000,"revoked_by":"caseworker:anna"}"#;
+    const EVIDENCE_V1: &str = r#"{"document_id":"01JD3X1A0000000000000000AA","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","size_bytes":4,"created_at":1732350000002}"#;
     const STATUS_SHARE_V1: &str = r#"{"share_id":"01JD3X2C0000000000000000ST","case_id":"01JD3X0Z8K5S6W7Y8Z9A0B1C2D","case_number":"12345BG0012345","purpose":"status","document_ids":[],"recipient":"Erika Mustermann","created_by":"admin:root","created_at":1732350000005,"expires_at":1733559600000}"#;
 
     fn v1(json: &str) -> Vec<u8> {
@@ -244,6 +249,14 @@ mod tests {
         assert_eq!(status.revoked_at, None);
         assert_eq!(decode::<ShareRecord>(&encode(&share)).unwrap(), share);
         assert_eq!(decode::<ShareRecord>(&encode(&status)).unwrap(), status);
+
+        // A document's leaf in the evidence log, as the one of DOCUMENT_V1.
+        let leaf: akte_types::EvidenceLeaf = decode(&v1(EVIDENCE_V1)).unwrap();
+        assert_eq!(leaf, akte_types::EvidenceLeaf::of(&doc));
+        assert_eq!(
+            decode::<akte_types::EvidenceLeaf>(&encode(&leaf)).unwrap(),
+            leaf
+        );
 
         // And what this build writes reads back the same.
         assert_eq!(decode::<Document>(&encode(&doc)).unwrap(), doc);

@@ -6,17 +6,16 @@ use std::sync::atomic::Ordering;
 use akte_types::{CaseId, ContentHash, Document, DocumentId, DocumentText};
 use rocksdb::{IteratorMode, WriteBatch};
 
+use crate::evidence::{DocumentLeaf, NewDocument};
 use crate::keys::{
-    blob_counter_key, case_counter_key, case_document_key, document_from_case_key, inbox_key,
-    station_key, station_of,
+    case_counter_key, case_document_key, document_from_case_key, inbox_key, station_key, station_of,
 };
 use crate::{
     codec, synced, Catalog, CatalogError, Destination, DocUpdate, Inserted, Placement, Queue,
     QueueEntry, Result,
 };
 use crate::{
-    CF_CASE_DOCUMENTS, CF_COUNTERS, CF_DOCUMENTS, CF_INBOX, CF_INDEX_QUEUE, CF_STATION_DOCUMENTS,
-    CF_TEXTS,
+    CF_CASE_DOCUMENTS, CF_COUNTERS, CF_DOCUMENTS, CF_INBOX, CF_STATION_DOCUMENTS, CF_TEXTS,
 };
 
 impl Catalog {
@@ -24,73 +23,54 @@ impl Catalog {
 
     /// Records a new document whose blob is already durable: the document row,
     /// its link from the case (if it has one), the blob's reference count, the
-    /// case's document count, the indexing queue entry and, for a scanned
-    /// document, its station's record of the content, in one synced write.
+    /// case's document count, the indexing queue entry, for a scanned
+    /// document its station's record of the content, and its leaf in the
+    /// evidence log, in one synced write (shared with concurrent inserts).
     ///
     /// If the document's station already stored the same content, nothing is
     /// written and that earlier document is returned.
     pub fn insert_document(&self, doc: &Document) -> Result<Inserted> {
-        let mut batch = WriteBatch::default();
         // Only a station's upload checks for an earlier one, under its
         // station's lock until the write is done.
         let _guard = station_of(doc).map(|s| self.station_lock(s).lock());
-        if let Some(station) = station_of(doc) {
-            let key = station_key(station, &doc.sha256);
-            if let Some(existing) = self.station_document_by_key(&key)? {
-                return Ok(Inserted::Existing(Box::new(existing)));
+        let station_key = match station_of(doc) {
+            Some(station) => {
+                let key = station_key(station, &doc.sha256);
+                if let Some(existing) = self.station_document_by_key(&key)? {
+                    return Ok(Inserted::Existing(Box::new(existing)));
+                }
+                Some(key)
             }
-            batch.put_cf(
-                self.cf(CF_STATION_DOCUMENTS),
-                key,
-                doc.document_id.to_bytes(),
-            );
-        }
-        let seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
-        batch.put_cf(
-            self.cf(CF_DOCUMENTS),
-            doc.document_id.to_bytes(),
-            codec::encode(doc),
-        );
-        if let Some(case_id) = doc.case_id {
-            let status = self
-                .get_case(case_id)?
-                .map(|c| c.status)
-                .unwrap_or_default();
-            self.add_event(
-                &mut batch,
-                case_id,
-                &document_event(
+            None => None,
+        };
+        let event = match doc.case_id {
+            Some(case_id) => {
+                let status = self
+                    .get_case(case_id)?
+                    .map(|c| c.status)
+                    .unwrap_or_default();
+                let event = document_event(
                     doc,
                     akte_types::TimelineKind::DocumentReceived,
                     status,
                     doc.created_at,
                     format!("received from {}", doc.source),
-                ),
-            );
-            batch.put_cf(
-                self.cf(CF_CASE_DOCUMENTS),
-                case_document_key(case_id, doc.document_id),
-                [],
-            );
-            batch.merge_cf(
-                self.cf(CF_COUNTERS),
-                case_counter_key(case_id),
-                codec::encode_counter(1),
-            );
-        }
-        batch.merge_cf(
-            self.cf(CF_COUNTERS),
-            blob_counter_key(&doc.sha256),
-            codec::encode_counter(1),
-        );
-        batch.put_cf(
-            self.cf(CF_INDEX_QUEUE),
-            seq.to_be_bytes(),
-            doc.document_id.to_bytes(),
-        );
-        self.db.write_opt(batch, &synced())?;
+                );
+                Some((case_id, event))
+            }
+            None => None,
+        };
+        let queue_seq = self.next_seq.fetch_add(1, Ordering::SeqCst);
+        let new = NewDocument {
+            doc: doc.clone(),
+            station_key,
+            event,
+            queue_seq,
+        };
+        self.evidence
+            .append(self, DocumentLeaf::New(Box::new(new)))?;
         Ok(Inserted::New(QueueEntry {
-            seq,
+            seq: queue_seq,
             document_id: doc.document_id,
         }))
     }

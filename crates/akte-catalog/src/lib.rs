@@ -19,6 +19,14 @@
 //! - `shares`:         share_id (16 bytes)                     -> ShareRecord
 //! - `share_tokens`:   SHA-256 of the link's token (32 bytes)  -> share_id
 //! - `case_shares`:    case_id, inverted share_id              -> (empty); newest first
+//! - `audit`:          sequence number (u64 big-endian)        -> AccessRecord (a leaf)
+//! - `audit_nodes`:    level (1 byte), index (u64 big-endian)  -> hash of a complete subtree
+//! - `evidence`:       leaf index (u64 big-endian)             -> EvidenceLeaf of a document
+//! - `evidence_nodes`: level (1 byte), index (u64 big-endian)  -> hash of a complete subtree
+//! - `evidence_documents`: document_id                         -> leaf index (u64 big-endian)
+//!
+//! `meta` also keeps the signed checkpoints of the access log
+//! (`checkpoint/<size>`) and of the evidence log (`evidence_root/<size>`).
 //!
 //! Documents without a case (uploaded into a site's inbox) have no
 //! `case_documents` link and do not count for a case until they are assigned.
@@ -27,10 +35,12 @@ mod access;
 mod cases;
 mod codec;
 mod documents;
+mod evidence;
 mod keys;
 mod queues;
 mod shares;
 mod timeline;
+mod tree;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,9 +62,10 @@ pub enum CatalogError {
     Corrupt { cf: &'static str, reason: String },
     #[error("rocksdb: {0}")]
     Db(#[from] rocksdb::Error),
-    /// Writing to the access log failed (for every record of that write).
-    #[error("access log: {0}")]
-    Log(String),
+    /// Appending to a log (the access log, the evidence log) failed, for
+    /// every leaf of that write.
+    #[error("{log}: {reason}")]
+    Log { log: &'static str, reason: String },
 }
 
 pub(crate) const CF_CASES: &str = "cases";
@@ -76,7 +87,10 @@ pub(crate) const CF_TIMELINE: &str = "timeline";
 pub(crate) const CF_SHARES: &str = "shares";
 pub(crate) const CF_SHARE_TOKENS: &str = "share_tokens";
 pub(crate) const CF_CASE_SHARES: &str = "case_shares";
-const ALL_CFS: [&str; 19] = [
+pub(crate) const CF_EVIDENCE: &str = "evidence";
+pub(crate) const CF_EVIDENCE_NODES: &str = "evidence_nodes";
+pub(crate) const CF_EVIDENCE_DOCUMENTS: &str = "evidence_documents";
+const ALL_CFS: [&str; 22] = [
     CF_CASES,
     CF_CASE_NUMBERS,
     CF_SITE_CASES,
@@ -96,7 +110,19 @@ const ALL_CFS: [&str; 19] = [
     CF_SHARES,
     CF_SHARE_TOKENS,
     CF_CASE_SHARES,
+    CF_EVIDENCE,
+    CF_EVIDENCE_NODES,
+    CF_EVIDENCE_DOCUMENTS,
 ];
+
+/// The catalog's Merkle logs (RFC 6962), each signed by checkpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Log {
+    /// Every access to social data, allowed or denied.
+    Access,
+    /// Every document stored: its id, SHA-256, size and time.
+    Evidence,
+}
 
 /// The durable work queues of the catalog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -193,8 +219,10 @@ pub struct Catalog {
     next_seq: AtomicU64,
     /// This catalog's identity, made when it was created.
     catalog_id: String,
-    /// The access log's writer.
-    audit: access::AuditQueue,
+    /// The access log.
+    audit: tree::MerkleLog<akte_types::AccessRecord>,
+    /// The evidence log; documents are stored by appending to it.
+    evidence: tree::MerkleLog<evidence::DocumentLeaf>,
 }
 
 /// Locks the station dedup check is striped over.
@@ -269,7 +297,8 @@ impl Catalog {
             station_locks: std::array::from_fn(|_| Mutex::new(())),
             next_seq: AtomicU64::new(0),
             catalog_id,
-            audit: access::AuditQueue::default(),
+            audit: tree::MerkleLog::new("access log", CF_AUDIT, CF_AUDIT_NODES),
+            evidence: tree::MerkleLog::new("evidence log", CF_EVIDENCE, CF_EVIDENCE_NODES),
         };
         catalog.open_audit()?;
         // Sequence numbers are shared by both queues.
@@ -285,6 +314,7 @@ impl Catalog {
             }
         }
         catalog.next_seq.store(next, Ordering::SeqCst);
+        catalog.open_evidence()?;
         Ok(catalog)
     }
 
@@ -375,5 +405,7 @@ impl Catalog {
     }
 }
 
+#[cfg(test)]
+mod evidence_tests;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 use super::*;
 use akte_types::{now_millis, AssignedBy, CaseMove, CaseNumberPattern, ContentHash, IdGenerator};
 
-fn case(ids: &IdGenerator, number: &str, site: &str) -> Case {
+pub(crate) fn case(ids: &IdGenerator, number: &str, site: &str) -> Case {
     Case {
         case_id: ids.case_id(),
         case_number: CaseNumberPattern::default().parse(number).unwrap(),
@@ -15,7 +15,7 @@ fn case(ids: &IdGenerator, number: &str, site: &str) -> Case {
     }
 }
 
-fn document(ids: &IdGenerator, case: &Case, content: &[u8]) -> Document {
+pub(crate) fn document(ids: &IdGenerator, case: &Case, content: &[u8]) -> Document {
     Document {
         document_id: ids.document_id(),
         case_id: Some(case.case_id),
@@ -47,7 +47,7 @@ fn inbox_document(ids: &IdGenerator, site: &str, content: &[u8]) -> Document {
     doc
 }
 
-fn new_entry(inserted: Inserted) -> QueueEntry {
+pub(crate) fn new_entry(inserted: Inserted) -> QueueEntry {
     match inserted {
         Inserted::New(e) => e,
         Inserted::Existing(d) => panic!("not inserted, existing {}", d.document_id),
@@ -414,8 +414,8 @@ fn concurrent_accesses_share_writes_and_form_one_tree() {
         .collect();
     seqs.sort_unstable();
     assert_eq!(seqs, (0..200).collect::<Vec<u64>>());
-    assert_eq!(cat.audit_size(), 200);
-    let root = cat.audit_root(200).unwrap();
+    assert_eq!(cat.log_size(Log::Access), 200);
+    let root = cat.log_root(Log::Access, 200).unwrap();
     assert_eq!(root, recomputed_root(&cat));
     // Every record knows its place.
     for (i, item) in cat.audit_scan().enumerate() {
@@ -424,10 +424,13 @@ fn concurrent_accesses_share_writes_and_form_one_tree() {
     }
     drop(cat);
     let cat = Catalog::open(dir.path()).unwrap();
-    assert_eq!(cat.audit_size(), 200);
+    assert_eq!(cat.log_size(Log::Access), 200);
     cat.log_access(&access(999)).unwrap();
-    assert_eq!(cat.audit_root(201).unwrap(), recomputed_root(&cat));
-    assert_eq!(cat.audit_root(200).unwrap(), root);
+    assert_eq!(
+        cat.log_root(Log::Access, 201).unwrap(),
+        recomputed_root(&cat)
+    );
+    assert_eq!(cat.log_root(Log::Access, 200).unwrap(), root);
 }
 
 #[test]
@@ -443,7 +446,7 @@ fn records_of_the_log_before_the_tree_are_moved_into_it() {
         }
     }
     let cat = Catalog::open(dir.path()).unwrap();
-    assert_eq!(cat.audit_size(), 3);
+    assert_eq!(cat.log_size(Log::Access), 3);
     let details: Vec<String> = cat
         .access_log(10)
         .unwrap()
@@ -456,7 +459,7 @@ fn records_of_the_log_before_the_tree_are_moved_into_it() {
         .iterator_cf(cat.cf(CF_ACCESS_LOG), rocksdb::IteratorMode::Start)
         .next()
         .is_none());
-    assert_eq!(cat.audit_root(3).unwrap(), recomputed_root(&cat));
+    assert_eq!(cat.log_root(Log::Access, 3).unwrap(), recomputed_root(&cat));
 }
 
 #[test]
@@ -607,14 +610,17 @@ fn the_catalog_keeps_its_identity() {
 fn the_last_checkpoint_is_the_largest_size() {
     let dir = tempfile::tempdir().unwrap();
     let cat = Catalog::open(dir.path()).unwrap();
-    assert_eq!(cat.last_checkpoint().unwrap(), None);
+    assert_eq!(cat.last_checkpoint(Log::Access).unwrap(), None);
     cat.add_access_class("case\u{1f}Nord\u{1f}").unwrap();
     for size in [5u64, 300, 12] {
-        cat.put_checkpoint(size, size.to_string().as_bytes())
+        cat.put_checkpoint(Log::Access, size, size.to_string().as_bytes())
             .unwrap();
     }
-    assert_eq!(cat.last_checkpoint().unwrap(), Some((300, b"300".to_vec())));
-    assert_eq!(cat.checkpoints().unwrap().len(), 3);
+    assert_eq!(
+        cat.last_checkpoint(Log::Access).unwrap(),
+        Some((300, b"300".to_vec()))
+    );
+    assert_eq!(cat.checkpoints(Log::Access).unwrap().len(), 3);
 }
 
 fn share(ids: &IdGenerator, case: &Case, docs: &[&Document]) -> akte_types::ShareRecord {
@@ -682,5 +688,44 @@ fn share_links_are_found_by_their_token_hash_listed_by_case_and_revoked_once() {
     assert_eq!(
         cat.revoke_share(ids.share_id(), 1, "x".into()).unwrap(),
         None
+    );
+}
+
+#[test]
+fn timeline_events_survive_a_restart_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = IdGenerator::new();
+    let c = case(&ids, "12345BG0000001", "Nord");
+    {
+        let cat = Catalog::open(dir.path()).unwrap();
+        cat.create_case(&c).unwrap();
+        cat.set_case_status(
+            c.case_id,
+            akte_types::CaseStatus::InProgress,
+            "in Bearbeitung".into(),
+            String::new(),
+            None,
+        )
+        .unwrap();
+    }
+    // Reopened with empty queues, the sequence numbers start again; the
+    // events written now neither replace nor sort before the earlier ones.
+    let cat = Catalog::open(dir.path()).unwrap();
+    cat.set_case_status(
+        c.case_id,
+        akte_types::CaseStatus::Decided,
+        "entschieden".into(),
+        String::new(),
+        None,
+    )
+    .unwrap();
+    let events = cat.timeline(c.case_id, 0, 100).unwrap();
+    let texts: Vec<&str> = events.iter().map(|e| e.public_text.as_str()).collect();
+    assert_eq!(events.len(), 3, "{texts:?}");
+    assert_eq!(&texts[1..], ["in Bearbeitung", "entschieden"]);
+    assert_eq!(events[0].kind, akte_types::TimelineKind::Created);
+    assert_eq!(
+        cat.timeline(c.case_id, 1, 1).unwrap()[0].public_text,
+        "in Bearbeitung"
     );
 }

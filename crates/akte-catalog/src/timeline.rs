@@ -8,11 +8,18 @@ use crate::{codec, synced, Catalog, Result, CF_CASES, CF_TIMELINE};
 
 impl Catalog {
     /// Adds `event` to the timeline of `case` in `batch`.
+    ///
+    /// Key: the case, the event's time (ms, big-endian) and a sequence
+    /// number. The time comes first because the sequence numbers start again
+    /// from the queues' after a restart: an event keyed by them alone could
+    /// sort before older ones or replace one. Keys of the first version
+    /// (case and sequence number, 24 bytes) are read too.
     pub(crate) fn add_event(&self, batch: &mut WriteBatch, case: CaseId, event: &TimelineEvent) {
         let seq = self
             .next_seq
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut key = case.to_bytes().to_vec();
+        key.extend_from_slice(&u64::try_from(event.at).unwrap_or(0).to_be_bytes());
         key.extend_from_slice(&seq.to_be_bytes());
         batch.put_cf(self.cf(CF_TIMELINE), key, codec::encode(event));
     }
@@ -59,13 +66,13 @@ impl Catalog {
     /// `after`-th (0: from the start).
     pub fn timeline(&self, case: CaseId, after: usize, limit: usize) -> Result<Vec<TimelineEvent>> {
         let prefix = case.to_bytes();
-        let events = self.scan(
-            CF_TIMELINE,
-            &prefix,
-            None,
-            after.saturating_add(limit),
-            |_, v| codec::decode::<TimelineEvent>(v),
-        )?;
-        Ok(events.into_iter().skip(after).collect())
+        // A case's events are few; read them all so that keys of both
+        // versions come out in the order of their time (stable: events of
+        // the same millisecond keep their order of writing).
+        let mut events = self.scan(CF_TIMELINE, &prefix, None, usize::MAX, |_, v| {
+            codec::decode::<TimelineEvent>(v)
+        })?;
+        events.sort_by_key(|e| e.at);
+        Ok(events.into_iter().skip(after).take(limit).collect())
     }
 }

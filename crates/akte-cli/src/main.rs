@@ -107,6 +107,11 @@ enum Command {
     Assign(client::AssignArgs),
     /// Download a document.
     Get(client::GetArgs),
+    /// The proof that a document is unchanged since it was stored: its leaf
+    /// in the evidence log, the newest signed root and the path between
+    /// them (README, "Proving a document unchanged"). Exits with 1 if it
+    /// does not verify.
+    Evidence(client::EvidenceArgs),
     /// Search documents.
     Search(client::SearchArgs),
 }
@@ -562,6 +567,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => {
             init_logging("warn");
             client::search(args).await
+        }
+        Command::Evidence(args) => {
+            init_logging("warn");
+            client::evidence(args).await
         }
     }
 }

@@ -1,17 +1,23 @@
-//! Signed checkpoints of the access log, and its verification.
+//! Signed checkpoints of the catalog's Merkle logs, and the verification
+//! of the access log.
 //!
-//! A checkpoint states the log's size and its Merkle root at a time, signed
-//! with the server's checkpoint key (Ed25519, `<data_dir>/auth/`). It is
+//! A checkpoint states a log's size and its Merkle root at a time, signed
+//! with the server's checkpoint key (Ed25519, `<data_dir>/auth/`): the
+//! access log's (`akte_catalog::Log::Access`) and the evidence log's of
+//! every document stored (`Log::Evidence`, "evidence roots"), one key for
+//! both, their signed texts told apart by their first line. A checkpoint is
 //! kept in the catalog and written to the object store
-//! (`audit/<catalog id>/checkpoints/<size>.json`, beside the public key in
-//! `audit/<catalog id>/checkpoint-key.pub`), a second system that whoever can
-//! edit the catalog does not also rewrite unnoticed. [`Store::verify_access_log`]
-//! recomputes the tree from the records and holds it against every
+//! (`audit/<catalog id>/checkpoints/<size>.json` and
+//! `evidence/<catalog id>/roots/<size>.json`, each beside the public key in
+//! `checkpoint-key.pub`), a second system that whoever can edit the catalog
+//! does not also rewrite unnoticed. [`Store::verify_access_log`] recomputes
+//! the access log's tree from the records and holds it against every
 //! checkpoint.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use akte_catalog::Log;
 use akte_types::merkle::{self, Frontier, Hash};
 use akte_types::{now_millis, UnixMillis};
 use aws_lc_rs::signature::{self, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
@@ -25,7 +31,7 @@ use crate::{CoreError, Result, Store};
 
 const KEY_FILE: &str = "auth/checkpoint-key.pem";
 
-/// A signed statement of the access log's size and root.
+/// A signed statement of a log's size and root.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub catalog_id: String,
@@ -37,27 +43,54 @@ pub struct Checkpoint {
     pub signature: String,
 }
 
+/// The first line of a log's signed text: the signature of one log's root
+/// never passes for the other's.
+pub fn signed_title(log: Log) -> &'static str {
+    match log {
+        Log::Access => "akte access log checkpoint v1",
+        Log::Evidence => "akte document evidence root v1",
+    }
+}
+
+/// Where a log's checkpoints go in the object store: the folder (under
+/// which `<catalog id>/` holds the public key) and the one of the
+/// checkpoints in it.
+fn object_folders(log: Log) -> (&'static str, &'static str) {
+    match log {
+        Log::Access => ("audit", "checkpoints"),
+        Log::Evidence => ("evidence", "roots"),
+    }
+}
+
 impl Checkpoint {
-    /// What is signed: a versioned text naming every field.
-    pub fn signed_text(&self) -> String {
+    /// What is signed: a versioned text naming the log and every field.
+    pub fn signed_text(&self, log: Log) -> String {
         format!(
-            "akte access log checkpoint v1\ncatalog {}\nsize {}\nroot {}\nat {}\n",
-            self.catalog_id, self.size, self.root, self.at
+            "{}\ncatalog {}\nsize {}\nroot {}\nat {}\n",
+            signed_title(log),
+            self.catalog_id,
+            self.size,
+            self.root,
+            self.at
         )
     }
 
-    /// Whether the signature is `public_key`'s.
-    pub fn verify(&self, public_key: &[u8]) -> bool {
+    /// Whether the signature is `public_key`'s, over this as a checkpoint
+    /// of `log`.
+    pub fn verify(&self, log: Log, public_key: &[u8]) -> bool {
         let Ok(sig) = hex::decode(&self.signature) else {
             return false;
         };
         UnparsedPublicKey::new(&signature::ED25519, public_key)
-            .verify(self.signed_text().as_bytes(), &sig)
+            .verify(self.signed_text(log).as_bytes(), &sig)
             .is_ok()
     }
 
-    fn object_path(catalog_id: &str, size: u64) -> ObjectPath {
-        ObjectPath::from(format!("audit/{catalog_id}/checkpoints/{size:020}.json"))
+    fn object_path(log: Log, catalog_id: &str, size: u64) -> ObjectPath {
+        let (folder, checkpoints) = object_folders(log);
+        ObjectPath::from(format!(
+            "{folder}/{catalog_id}/{checkpoints}/{size:020}.json"
+        ))
     }
 }
 
@@ -106,7 +139,14 @@ impl CheckpointKey {
         hex::encode(self.public_key())
     }
 
-    fn sign(&self, catalog_id: &str, size: u64, root: &Hash, at: UnixMillis) -> Checkpoint {
+    fn sign(
+        &self,
+        log: Log,
+        catalog_id: &str,
+        size: u64,
+        root: &Hash,
+        at: UnixMillis,
+    ) -> Checkpoint {
         let mut c = Checkpoint {
             catalog_id: catalog_id.to_owned(),
             size,
@@ -114,7 +154,7 @@ impl CheckpointKey {
             at,
             signature: String::new(),
         };
-        c.signature = hex::encode(self.pair.sign(c.signed_text().as_bytes()).as_ref());
+        c.signature = hex::encode(self.pair.sign(c.signed_text(log).as_bytes()).as_ref());
         c
     }
 }
@@ -140,23 +180,26 @@ impl Store {
         self.inner.checkpoint_key.public_key().to_vec()
     }
 
-    fn checkpoint_prefix(&self) -> ObjectPath {
-        ObjectPath::from(format!("audit/{}", self.inner.catalog.catalog_id()))
+    /// The folder of a log's checkpoints and public key in the object store.
+    fn checkpoint_prefix(&self, log: Log) -> ObjectPath {
+        let (folder, _) = object_folders(log);
+        ObjectPath::from(format!("{folder}/{}", self.inner.catalog.catalog_id()))
     }
 
-    /// Signs the log's current size and root, unless the last checkpoint
-    /// has them already; keeps it in the catalog and writes it to the
-    /// object store (not on a node that only reads the store).
-    pub async fn write_checkpoint(&self) -> Result<Option<Checkpoint>> {
+    /// Signs a log's current size and root, unless the last checkpoint has
+    /// them already; keeps it in the catalog and writes it to the object
+    /// store (not on a node that only reads the store).
+    pub async fn write_checkpoint(&self, log: Log) -> Result<Option<Checkpoint>> {
         let _one_at_a_time = self.inner.checkpoint_lock.lock().await;
         let checkpoint = self
-            .blocking(|inner| {
-                let size = inner.catalog.audit_size();
-                if size == 0 || inner.catalog.last_checkpoint()?.map(|(s, _)| s) == Some(size) {
+            .blocking(move |inner| {
+                let size = inner.catalog.log_size(log);
+                if size == 0 || inner.catalog.last_checkpoint(log)?.map(|(s, _)| s) == Some(size) {
                     return Ok(None);
                 }
-                let root = inner.catalog.audit_root(size)?;
+                let root = inner.catalog.log_root(log, size)?;
                 let c = inner.checkpoint_key.sign(
+                    log,
                     inner.catalog.catalog_id(),
                     size,
                     &root,
@@ -164,7 +207,7 @@ impl Store {
                 );
                 let json =
                     serde_json::to_vec(&c).map_err(|e| CoreError::Internal(e.to_string()))?;
-                inner.catalog.put_checkpoint(size, &json)?;
+                inner.catalog.put_checkpoint(log, size, &json)?;
                 Ok(Some((c, json)))
             })
             .await?;
@@ -178,7 +221,7 @@ impl Store {
             };
             // The public key is written once; a different one there later
             // means the key in the data directory was replaced.
-            let key_path = self.checkpoint_prefix().clone().join("checkpoint-key.pub");
+            let key_path = self.checkpoint_prefix(log).join("checkpoint-key.pub");
             let public = self.inner.checkpoint_key.public_hex();
             let once = PutOptions {
                 mode: PutMode::Create,
@@ -206,7 +249,7 @@ impl Store {
             // Never replaced: a second checkpoint of the same size (from a
             // restored or forked catalog) stays beside the first in the
             // catalog, and verification finds the two.
-            let path = Checkpoint::object_path(&c.catalog_id, c.size);
+            let path = Checkpoint::object_path(log, &c.catalog_id, c.size);
             let create = PutOptions {
                 mode: PutMode::Create,
                 ..PutOptions::default()
@@ -217,23 +260,28 @@ impl Store {
             {
                 Ok(_) => {}
                 Err(object_store::Error::AlreadyExists { .. }) => {
-                    tracing::error!(size = c.size, "a different checkpoint of this size is in the object store: the access log was restored or forked; run `akte audit verify`");
+                    tracing::error!(?log, size = c.size, "a different checkpoint of this size is in the object store: the log was restored or forked");
                 }
                 Err(e) => return Err(unavailable(e)),
             }
         }
-        tracing::debug!(size = c.size, root = %c.root, "access log checkpoint written");
+        tracing::debug!(?log, size = c.size, root = %c.root, "checkpoint written");
         Ok(Some(c))
     }
 
-    /// Writes a checkpoint every `interval` until the task is aborted.
-    pub fn spawn_checkpoints(&self, interval: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    /// Writes a checkpoint of `log` every `interval` until the task is
+    /// aborted.
+    pub fn spawn_checkpoints(
+        &self,
+        log: Log,
+        interval: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
         let store = self.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(interval).await;
-                if let Err(e) = store.write_checkpoint().await {
-                    tracing::warn!(error = %e, "writing an access log checkpoint failed; retrying");
+                if let Err(e) = store.write_checkpoint(log).await {
+                    tracing::warn!(?log, error = %e, "writing a checkpoint failed; retrying");
                 }
             }
         })
@@ -247,7 +295,7 @@ impl Store {
         let mut found: BTreeMap<u64, Vec<(String, Checkpoint)>> = BTreeMap::new();
         let mut problems = Vec::new();
         let stored = self
-            .blocking(|inner| Ok(inner.catalog.checkpoints()?))
+            .blocking(|inner| Ok(inner.catalog.checkpoints(Log::Access)?))
             .await?;
         for (size, bytes) in stored {
             match serde_json::from_slice::<Checkpoint>(&bytes) {
@@ -258,7 +306,7 @@ impl Store {
             }
         }
         let objects = self.inner.blobs.object_store();
-        let prefix = self.checkpoint_prefix().clone().join("checkpoints");
+        let prefix = self.checkpoint_prefix(Log::Access).join("checkpoints");
         let metas: Vec<_> = objects
             .list(Some(&prefix))
             .try_collect()
@@ -301,7 +349,9 @@ impl Store {
                     .to_owned(),
             );
         }
-        let key_path = self.checkpoint_prefix().clone().join("checkpoint-key.pub");
+        let key_path = self
+            .checkpoint_prefix(Log::Access)
+            .join("checkpoint-key.pub");
         if let Ok(found) = self.inner.blobs.object_store().get(&key_path).await {
             let there = found
                 .bytes()
@@ -354,7 +404,7 @@ impl Store {
                         Ok(_) => {}
                         Err(e) => problems.push(format!("record {key} does not decode: {e}")),
                     }
-                    match inner.catalog.audit_node(0, key) {
+                    match inner.catalog.log_node(Log::Access, 0, key) {
                         Ok(stored) if stored != leaf => problems.push(format!(
                             "record {key} was changed after it was written (its hash is not the one recorded)"
                         )),
@@ -373,7 +423,7 @@ impl Store {
                         if c.catalog_id != catalog_id {
                             problems.push(format!("checkpoint {at} ({place}) is of another catalog ({})", c.catalog_id));
                         }
-                        if !c.verify(&public) {
+                        if !c.verify(Log::Access, &public) {
                             problems.push(format!("checkpoint {at} ({place}): the signature does not verify"));
                             continue;
                         }
@@ -433,11 +483,11 @@ impl Store {
     pub async fn latest_checkpoint(&self, caller: &crate::access::Caller) -> Result<Checkpoint> {
         self.audit_read(caller, "latest checkpoint".into()).await?;
         // One read of the catalog's newest checkpoint.
-        let last = || self.point_read(|inner| Ok(inner.catalog.last_checkpoint()?));
+        let last = || self.point_read(|inner| Ok(inner.catalog.last_checkpoint(Log::Access)?));
         let (_, bytes) = match last()? {
             Some(found) => found,
             None => {
-                self.write_checkpoint().await?;
+                self.write_checkpoint(Log::Access).await?;
                 last()?.ok_or_else(|| CoreError::NotFound("no checkpoint yet".into()))?
             }
         };
@@ -459,27 +509,22 @@ impl Store {
         .await?;
         self.blocking(move |inner| {
             let c = &inner.catalog;
-            let size = if tree_size == 0 {
-                c.audit_size()
-            } else {
-                tree_size
-            };
-            if seq >= size || size > c.audit_size() {
+            let records = c.log_size(Log::Access);
+            let size = if tree_size == 0 { records } else { tree_size };
+            if seq >= size || size > records {
                 return Err(CoreError::InvalidArgument(format!(
-                    "record {seq} of {size}: the log has {} records",
-                    c.audit_size()
+                    "record {seq} of {size}: the log has {records} records"
                 )));
             }
             let record = c
                 .audit_record_bytes(seq)?
                 .ok_or_else(|| CoreError::DataLoss(format!("access record {seq} is missing")))?;
-            let mut node = |l, i| c.audit_node(l, i);
             Ok(InclusionProof {
                 record,
                 seq,
                 tree_size: size,
-                root: merkle::root(size, &mut node)?,
-                path: merkle::inclusion_proof(seq, size, &mut node)?,
+                root: c.log_root(Log::Access, size)?,
+                path: c.log_inclusion_proof(Log::Access, seq, size)?,
             })
         })
         .await
@@ -498,19 +543,18 @@ impl Store {
             .await?;
         self.blocking(move |inner| {
             let c = &inner.catalog;
-            let second = if second == 0 { c.audit_size() } else { second };
-            if first == 0 || first > second || second > c.audit_size() {
+            let records = c.log_size(Log::Access);
+            let second = if second == 0 { records } else { second };
+            if first == 0 || first > second || second > records {
                 return Err(CoreError::InvalidArgument(format!(
-                    "sizes {first} and {second}: need 0 < first ≤ second ≤ {}",
-                    c.audit_size()
+                    "sizes {first} and {second}: need 0 < first ≤ second ≤ {records}"
                 )));
             }
-            let mut node = |l, i| c.audit_node(l, i);
             Ok((
                 second,
-                merkle::root(first, &mut node)?,
-                merkle::root(second, &mut node)?,
-                merkle::consistency_proof(first, second, &mut node)?,
+                c.log_root(Log::Access, first)?,
+                c.log_root(Log::Access, second)?,
+                c.log_consistency_proof(Log::Access, first, second)?,
             ))
         })
         .await

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use akte_catalog::Log;
+
 use crate::checkpoint::Verification;
 use crate::tests::{admin, store};
 use crate::{NewCase, Store};
@@ -30,7 +32,7 @@ async fn logged(dir: &Path, reads: usize) -> Store {
             .await
             .unwrap();
     }
-    s.write_checkpoint().await.unwrap();
+    s.write_checkpoint(Log::Access).await.unwrap();
     s
 }
 
@@ -46,17 +48,17 @@ fn found(v: &Verification, words: &str) {
 async fn an_untouched_log_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let s = logged(dir.path(), 10).await;
-    let first = s.inner.catalog.audit_size();
+    let first = s.inner.catalog.log_size(Log::Access);
     logged_more(&s, 5).await;
-    s.write_checkpoint().await.unwrap();
+    s.write_checkpoint(Log::Access).await.unwrap();
     let v = s.verify_access_log(None).await.unwrap();
     assert!(v.intact(), "{:#?}", v.problems);
-    assert_eq!(v.records, s.inner.catalog.audit_size());
+    assert_eq!(v.records, s.inner.catalog.log_size(Log::Access));
     // Each checkpoint is in the catalog and in the object store.
     assert_eq!(v.checkpoints, 4);
     assert!(first < v.records);
     // Nothing new: no new checkpoint.
-    assert!(s.write_checkpoint().await.unwrap().is_none());
+    assert!(s.write_checkpoint(Log::Access).await.unwrap().is_none());
 }
 
 async fn logged_more(s: &Store, reads: usize) {
@@ -110,7 +112,7 @@ async fn an_inserted_record_is_found() {
     let dir = tempfile::tempdir().unwrap();
     let s = logged(dir.path(), 10).await;
     let c = &s.inner.catalog;
-    let size = c.audit_size();
+    let size = c.log_size(Log::Access);
     // Everything from 6 on moves up one; a made-up record takes 6.
     for seq in (6..size).rev() {
         let bytes = c.audit_record_bytes(seq).unwrap().unwrap();
@@ -155,7 +157,7 @@ async fn a_catalog_restored_from_an_older_copy_and_a_forked_log_are_found() {
     copy_dir(&dir.path().join("catalog"), older.path());
     // The log goes on, and a later checkpoint reaches the object store.
     let s = logged(dir.path(), 10).await;
-    let signed = s.inner.catalog.audit_size();
+    let signed = s.inner.catalog.log_size(Log::Access);
     drop(s);
     std::fs::remove_dir_all(dir.path().join("catalog")).unwrap();
     copy_dir(older.path(), &dir.path().join("catalog"));
@@ -166,7 +168,7 @@ async fn a_catalog_restored_from_an_older_copy_and_a_forked_log_are_found() {
 
     // The restored log goes its own way past the signed size: a fork.
     logged_more(&s, 20).await;
-    s.write_checkpoint().await.unwrap();
+    s.write_checkpoint(Log::Access).await.unwrap();
     let v = s.verify_access_log(None).await.unwrap();
     found(&v, &format!("the first {signed} records differ"));
 }

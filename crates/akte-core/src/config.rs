@@ -28,7 +28,24 @@ pub struct Config {
     pub access: crate::auth::AccessConfig,
     pub auth: crate::auth::AuthConfig,
     pub shares: SharesConfig,
+    pub evidence: EvidenceConfig,
     pub web: crate::web_config::WebConfig,
+}
+
+/// The evidence log of every document stored, and its signed roots.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvidenceConfig {
+    /// Time between signed roots (if documents were stored), in seconds.
+    pub checkpoint_interval_secs: u64,
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        Self {
+            checkpoint_interval_secs: 3600,
+        }
+    }
 }
 
 /// Share links: documents shown to an employer, a citizen's status page.
@@ -248,6 +265,7 @@ impl Default for Config {
             access: crate::auth::AccessConfig::default(),
             auth: crate::auth::AuthConfig::default(),
             shares: SharesConfig::default(),
+            evidence: EvidenceConfig::default(),
             web: crate::web_config::WebConfig::default(),
         }
     }
@@ -337,6 +355,8 @@ pub struct Settings {
     pub policy_file: Option<PathBuf>,
     /// Time between signed checkpoints of the access log.
     pub checkpoint_interval: std::time::Duration,
+    /// Time between signed roots of the evidence log.
+    pub evidence_interval: std::time::Duration,
     pub auth: crate::auth::AuthConfig,
     /// The longest a share link may be valid.
     pub share_max_ttl: std::time::Duration,
@@ -480,6 +500,15 @@ impl Config {
             checkpoint_interval: std::time::Duration::from_secs(
                 self.access.checkpoint_interval_secs.max(1),
             ),
+            evidence_interval: match self.evidence.checkpoint_interval_secs {
+                0 => {
+                    return Err(invalid(
+                        "evidence.checkpoint_interval_secs",
+                        "must be positive",
+                    ))
+                }
+                secs => std::time::Duration::from_secs(secs),
+            },
             auth: self.auth.clone(),
             share_max_ttl: self.validate_shares()?,
             web: self.web.validate()?,
@@ -674,5 +703,7 @@ mod tests {
         assert!(refused("[ocr]\nworkers = 0").contains("ocr.workers"));
         assert!(refused("[media]\nallowed = [\"video/mp4\"]").contains("media.allowed"));
         assert!(refused("[shares]\nmax_ttl_days = 0").contains("shares.max_ttl_days"));
+        assert!(refused("[evidence]\ncheckpoint_interval_secs = 0")
+            .contains("evidence.checkpoint_interval_secs"));
     }
 }

@@ -126,7 +126,7 @@ impl CoreError {
             Self::Catalog(e) => match e {
                 CatalogError::CaseExists(_) => ErrorCode::AlreadyExists,
                 CatalogError::Corrupt { .. } => ErrorCode::DataLoss,
-                CatalogError::Db(_) | CatalogError::Log(_) => ErrorCode::Internal,
+                CatalogError::Db(_) | CatalogError::Log { .. } => ErrorCode::Internal,
             },
             Self::Index(IndexError::BadQuery(_)) => ErrorCode::InvalidArgument,
             Self::Index(_) | Self::Config(_) | Self::Internal(_) => ErrorCode::Internal,

@@ -21,17 +21,20 @@ mod access_tests;
 #[cfg(test)]
 mod checkpoint_tests;
 #[cfg(test)]
+mod evidence_tests;
+#[cfg(test)]
 mod share_tests;
 #[cfg(test)]
 mod tests;
 
+pub use akte_catalog::Log;
 pub use akte_types::SharePurpose;
 pub use config::{Config, Settings, TlsSettings};
 pub use error::{CoreError, ErrorCode, Result};
 pub use gc::GcReport;
 pub use scrub::{Damaged, ScrubReport};
 pub use store::{
-    AccessFilter, CaseView, DocumentPage, IssuedShare, NewCase, NewShare, PublicEvent, SearchPage,
-    SearchRequest, SearchResultHit, Share, SharedView, Store, UploadHeader, MAX_LISTED_SHARES,
-    MAX_RECIPIENT, MAX_SHARED_DOCUMENTS,
+    AccessFilter, CaseView, DocumentEvidence, DocumentPage, IssuedShare, NewCase, NewShare,
+    PublicEvent, SearchPage, SearchRequest, SearchResultHit, Share, SharedView, Store,
+    UploadHeader, MAX_LISTED_SHARES, MAX_RECIPIENT, MAX_SHARED_DOCUMENTS,
 };

@@ -24,7 +24,9 @@ pub(crate) fn store(dir: &std::path::Path, tweak: impl FnOnce(&mut Config)) -> S
     Store::open(config.validate().unwrap()).unwrap()
 }
 
-fn chunks(data: &[u8]) -> impl futures::Stream<Item = crate::Result<Bytes>> + Send + 'static {
+pub(crate) fn chunks(
+    data: &[u8],
+) -> impl futures::Stream<Item = crate::Result<Bytes>> + Send + 'static {
     let parts: Vec<crate::Result<Bytes>> = data
         .chunks(3)
         .map(|c| Ok(Bytes::copy_from_slice(c)))
@@ -42,7 +44,7 @@ pub(crate) fn text_header(case: &str) -> UploadHeader {
     }
 }
 
-async fn new_case(s: &Store, number: &str) {
+pub(crate) async fn new_case(s: &Store, number: &str) {
     s.create_case(
         &admin(),
         NewCase {

@@ -1,6 +1,7 @@
 //! Conversions between core records and the generated `akte.v1` types.
 
-use akte_core::{CaseView, CoreError, ErrorCode, Share, SharePurpose};
+use akte_core::checkpoint::Checkpoint;
+use akte_core::{CaseView, CoreError, DocumentEvidence, ErrorCode, Log, Share, SharePurpose};
 use akte_proto::v1 as pb;
 use akte_types::{AssignedBy, CaseMove, Document, IndexState, TransferNote, UnixMillis};
 use tonic::{Code, Status};
@@ -267,6 +268,32 @@ pub fn document(d: Document) -> pb::Document {
         history: d.history.into_iter().map(case_move).collect(),
         routing_note: d.routing_note.unwrap_or_default(),
         transfer_note: d.transfer_note.map(transfer_note),
+    }
+}
+
+/// A signed checkpoint of `log`, with the text that is signed and the key.
+pub fn checkpoint(c: Checkpoint, log: Log, public_key: Vec<u8>) -> pb::Checkpoint {
+    pb::Checkpoint {
+        signed_text: c.signed_text(log),
+        root: hex::decode(&c.root).unwrap_or_default().into(),
+        signature: hex::decode(&c.signature).unwrap_or_default().into(),
+        at: Some(timestamp(c.at)),
+        size: c.size,
+        catalog_id: c.catalog_id,
+        public_key: public_key.into(),
+    }
+}
+
+pub fn document_evidence(e: DocumentEvidence) -> pb::DocumentEvidence {
+    pb::DocumentEvidence {
+        document_id: e.leaf.document_id.to_string(),
+        sha256: e.leaf.sha256.to_hex(),
+        size_bytes: e.leaf.size_bytes,
+        created_at_millis: e.leaf.created_at,
+        leaf: e.leaf.data().into_bytes().into(),
+        leaf_index: e.leaf_index,
+        root: Some(checkpoint(e.root, Log::Evidence, e.public_key)),
+        path: e.path.iter().map(|h| h.to_vec().into()).collect(),
     }
 }
 

@@ -17,7 +17,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use akte_core::auth::Authenticator;
-use akte_core::Store;
+use akte_core::{Log, Store};
 use akte_proto::v1::audit_service_server::AuditServiceServer;
 use akte_proto::v1::case_service_server::CaseServiceServer;
 use akte_proto::v1::document_service_server::DocumentServiceServer;
@@ -52,7 +52,8 @@ pub async fn serve(
     let gc = store.spawn_gc();
     let scrub = store.spawn_scrub();
     let key_refresh = auth.spawn_key_refresh();
-    let checkpoints = store.spawn_checkpoints(store.checkpoint_interval());
+    let checkpoints = [Log::Access, Log::Evidence]
+        .map(|log| store.spawn_checkpoints(log, store.checkpoint_interval(log)));
 
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
@@ -126,9 +127,11 @@ pub async fn serve(
     for w in ocr_workers {
         w.abort();
     }
-    checkpoints.abort();
-    if let Err(e) = store.write_checkpoint().await {
-        tracing::warn!(error = %e, "writing the access log's checkpoint at shutdown failed");
+    for (log, task) in [Log::Access, Log::Evidence].into_iter().zip(checkpoints) {
+        task.abort();
+        if let Err(e) = store.write_checkpoint(log).await {
+            tracing::warn!(?log, error = %e, "writing a checkpoint at shutdown failed");
+        }
     }
     for task in [gc, scrub, key_refresh].into_iter().flatten() {
         task.abort();

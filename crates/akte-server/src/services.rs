@@ -292,6 +292,19 @@ impl pb::document_service_server::DocumentService for DocumentApi {
         Ok(Response::new(convert::document(doc)))
     }
 
+    async fn get_document_evidence(
+        &self,
+        request: Request<pb::GetDocumentEvidenceRequest>,
+    ) -> Result<Response<pb::DocumentEvidence>, Status> {
+        let caller = caller(&request, request.get_ref().reason.as_ref())?;
+        let evidence = self
+            .store
+            .document_evidence(&caller, &request.into_inner().document_id)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(convert::document_evidence(evidence)))
+    }
+
     async fn list_case_documents(
         &self,
         request: Request<pb::ListCaseDocumentsRequest>,
@@ -459,15 +472,11 @@ impl pb::audit_service_server::AuditService for AuditApi {
             .latest_checkpoint(&caller)
             .await
             .map_err(status_from)?;
-        Ok(Response::new(pb::Checkpoint {
-            signed_text: c.signed_text(),
-            root: hex::decode(&c.root).unwrap_or_default().into(),
-            signature: hex::decode(&c.signature).unwrap_or_default().into(),
-            at: Some(convert::timestamp(c.at)),
-            size: c.size,
-            catalog_id: c.catalog_id,
-            public_key: self.store.checkpoint_public_key().into(),
-        }))
+        Ok(Response::new(convert::checkpoint(
+            c,
+            akte_core::Log::Access,
+            self.store.checkpoint_public_key(),
+        )))
     }
 
     async fn get_inclusion_proof(

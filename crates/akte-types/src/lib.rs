@@ -1,6 +1,7 @@
 //! Identifiers, content hashes and domain records of akte. No I/O.
 
 mod case_number;
+mod evidence;
 mod hash;
 mod ids;
 pub mod merkle;
@@ -9,6 +10,7 @@ mod records;
 pub use case_number::{
     CaseNumber, CaseNumberError, CaseNumberPattern, FoundCaseNumber, DEFAULT_CASE_NUMBER_PATTERN,
 };
+pub use evidence::{EvidenceLeaf, EVIDENCE_LEAF_TITLE};
 pub use hash::{ContentHash, HashParseError};
 pub use ids::{CaseId, DocumentId, IdGenerator, IdParseError, ShareId};
 pub use records::{

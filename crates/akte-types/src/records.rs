@@ -337,6 +337,8 @@ pub enum AccessAction {
     ListShares,
     /// A share link opened (its principal is the link).
     OpenShare,
+    /// The proof that a document is unchanged (its evidence) read.
+    GetDocumentEvidence,
 }
 
 /// Whether an access was allowed.

@@ -2,6 +2,7 @@
 
 mod case;
 mod documents;
+mod evidence;
 mod search;
 mod share;
 mod upload;
@@ -17,6 +18,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
 pub use case::{case, CaseCommand};
 pub use documents::{assign, get, inbox, AssignArgs, GetArgs, InboxArgs};
+pub use evidence::{evidence, EvidenceArgs};
 pub use search::{search, SearchArgs};
 pub use share::{share, ShareCommand};
 pub(crate) use upload::{file_sha256, upload_stream};

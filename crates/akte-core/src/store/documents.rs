@@ -34,7 +34,7 @@ impl Store {
 
     /// Looks a document up and checks that the caller may read it (a denial
     /// or a missing document is logged as `log_as`).
-    async fn readable_document(
+    pub(super) async fn readable_document(
         &self,
         caller: &Caller,
         id: &str,

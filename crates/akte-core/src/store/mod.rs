@@ -5,6 +5,7 @@ mod admission;
 pub(crate) mod audit;
 mod cases;
 mod documents;
+mod evidence;
 mod ingest;
 mod search;
 mod shares;
@@ -26,6 +27,7 @@ use crate::{CoreError, Result, Settings};
 pub(crate) use admission::FreeSpace;
 pub use audit::AccessFilter;
 pub use cases::{CaseView, NewCase};
+pub use evidence::DocumentEvidence;
 pub use ingest::UploadHeader;
 pub use search::{SearchPage, SearchRequest, SearchResultHit};
 pub use shares::{
@@ -104,7 +106,7 @@ pub(crate) struct Inner {
     /// Held while index documents are built and written, so that a change
     /// of a case's restriction and an indexing batch do not interleave.
     pub(crate) index_lock: parking_lot::Mutex<()>,
-    /// Signs the access log's checkpoints.
+    /// Signs the checkpoints of the access log and of the evidence log.
     pub(crate) checkpoint_key: crate::checkpoint::CheckpointKey,
     /// One checkpoint written at a time.
     pub(crate) checkpoint_lock: tokio::sync::Mutex<()>,
@@ -295,9 +297,12 @@ impl Store {
         &self.inner.blobs
     }
 
-    /// Time between signed checkpoints of the access log.
-    pub fn checkpoint_interval(&self) -> std::time::Duration {
-        self.inner.settings.checkpoint_interval
+    /// Time between signed checkpoints of a log.
+    pub fn checkpoint_interval(&self, log: akte_catalog::Log) -> std::time::Duration {
+        match log {
+            akte_catalog::Log::Access => self.inner.settings.checkpoint_interval,
+            akte_catalog::Log::Evidence => self.inner.settings.evidence_interval,
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
