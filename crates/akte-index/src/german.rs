@@ -128,6 +128,106 @@ impl<T: TokenStream> TokenStream for DigraphStream<'_, T> {
     }
 }
 
+/// Name of the analyzer of the OCR shadow field ([`ocr_analyzer`]).
+pub const GERMAN_OCR: &str = "akte_de_ocr";
+
+/// Words lower-cased and folded like [`analyzer`] but not stemmed, then with
+/// the letters OCR confuses most often folded together ([`ocr_fold`]): a
+/// scan's "Farnilienkasse" or "Kiindigung" meets "Familienkasse" and
+/// "Kündigung" here. Not stemmed, so that a misread ending does not keep a
+/// word from its neighbours in edit distance (the fuzzy fallback).
+pub fn ocr_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(80))
+        .filter(LowerCaser)
+        .filter(UmlautDigraphs)
+        .filter(AsciiFoldingFilter)
+        .filter(OcrFold)
+        .build()
+}
+
+/// Folds what OCR confuses in a word analysed by [`analyzer`] (lower case,
+/// ASCII): `rn` → `m`; `cl` → `d`; `vv` → `w`; `ii` → `u` (a read "ü");
+/// `0` → `o`; `1`, `i`, `j`, `!`, `|` → `l`; `5` → `s`; `8` → `b`. Both sides
+/// of a search are folded alike.
+pub fn ocr_fold(word: &str, out: &mut String) {
+    out.clear();
+    let chars: Vec<char> = word.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let (folded, used) = match (c, next) {
+            ('r', Some('n')) => ('m', 2),
+            ('c', Some('l')) => ('d', 2),
+            ('v', Some('v')) => ('w', 2),
+            ('i', Some('i')) => ('u', 2),
+            ('0', _) => ('o', 1),
+            ('1' | 'i' | 'j' | '!' | '|', _) => ('l', 1),
+            ('5', _) => ('s', 1),
+            ('8', _) => ('b', 1),
+            _ => (c, 1),
+        };
+        out.push(folded);
+        i += used;
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct OcrFold;
+
+impl TokenFilter for OcrFold {
+    type Tokenizer<T: Tokenizer> = OcrFoldFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> OcrFoldFilter<T> {
+        OcrFoldFilter {
+            inner: tokenizer,
+            buffer: String::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct OcrFoldFilter<T> {
+    inner: T,
+    buffer: String,
+}
+
+impl<T: Tokenizer> Tokenizer for OcrFoldFilter<T> {
+    type TokenStream<'a> = OcrFoldStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        OcrFoldStream {
+            tail: self.inner.token_stream(text),
+            buffer: &mut self.buffer,
+        }
+    }
+}
+
+pub struct OcrFoldStream<'a, T> {
+    tail: T,
+    buffer: &'a mut String,
+}
+
+impl<T: TokenStream> TokenStream for OcrFoldStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        ocr_fold(&self.tail.token().text, self.buffer);
+        std::mem::swap(&mut self.tail.token_mut().text, self.buffer);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

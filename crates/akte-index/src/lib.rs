@@ -11,7 +11,8 @@ use akte_types::UnixMillis;
 use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TantivyDocument, TextFieldIndexing, TextOptions, Value, FAST,
@@ -21,7 +22,9 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 pub use compound::{Decompounder, Lexicon};
-pub use german::{analyzer, parts_analyzer, GERMAN, GERMAN_PARTS};
+pub use german::{
+    analyzer, ocr_analyzer, ocr_fold, parts_analyzer, GERMAN, GERMAN_OCR, GERMAN_PARTS,
+};
 
 pub type Result<T, E = IndexError> = std::result::Result<T, E>;
 
@@ -111,6 +114,9 @@ struct Fields {
     /// The parts of the compounds of `body` ([`parts_analyzer`]), searched
     /// with [`PARTS_WEIGHT`].
     body_parts: Field,
+    /// `body` with OCR confusions folded ([`ocr_analyzer`]), searched with
+    /// [`OCR_WEIGHT`] and, by edit distance, [`FUZZY_WEIGHT`].
+    body_ocr: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -137,6 +143,14 @@ fn schema() -> (Schema, Fields) {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(GERMAN_PARTS)
+                    .set_index_option(IndexRecordOption::WithFreqs),
+            ),
+        ),
+        body_ocr: b.add_text_field(
+            OCR_FIELD,
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(GERMAN_OCR)
                     .set_index_option(IndexRecordOption::WithFreqs),
             ),
         ),
@@ -183,6 +197,7 @@ impl SearchIndex {
     fn with_index(index: Index, fields: Fields) -> Result<Self> {
         index.tokenizers().register(GERMAN, analyzer());
         index.tokenizers().register(GERMAN_PARTS, parts_analyzer());
+        index.tokenizers().register(GERMAN_OCR, ocr_analyzer());
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index
             .reader_builder()
@@ -221,6 +236,7 @@ impl SearchIndex {
                 f.filename => d.filename.as_str(),
                 f.body => d.body.as_str(),
                 f.body_parts => d.body.as_str(),
+                f.body_ocr => d.body.as_str(),
             ))?;
         }
         Ok(())
@@ -259,10 +275,100 @@ impl SearchIndex {
         let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.filename, f.body]);
         parser.set_conjunction_by_default();
         parser.set_field_boost(f.title, 2.0);
-        let parsed = parser
-            .parse_query(&normalize_not(text))
-            .map_err(|e| IndexError::BadQuery(e.to_string()))?;
-        Ok(Some(with_parts(&*parsed, f.body, f.body_parts)))
+        let mut ocr_parser = QueryParser::for_index(&self.index, vec![f.body_ocr]);
+        ocr_parser.set_conjunction_by_default();
+        let searcher = self.reader.searcher();
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let texts = std::iter::once(text.to_owned()).chain(self.spelling_variants(&searcher, text));
+        for (i, variant) in texts.enumerate() {
+            let variant = normalize_not(&variant);
+            let parsed = match parser.parse_query(&variant) {
+                Ok(parsed) => parsed,
+                // The user's own text must parse; a variant that does not is left out.
+                Err(e) if i == 0 => return Err(IndexError::BadQuery(e.to_string())),
+                Err(_) => continue,
+            };
+            alternatives.push((Occur::Should, with_parts(&*parsed, f.body, f.body_parts)));
+            if i > 0 {
+                continue;
+            }
+            if let Ok(ocr) = ocr_parser.parse_query(&variant) {
+                if let Some(fuzzy) = fuzzy(&*ocr) {
+                    alternatives.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(fuzzy, FUZZY_WEIGHT)),
+                    ));
+                }
+                alternatives.push((Occur::Should, Box::new(BoostQuery::new(ocr, OCR_WEIGHT))));
+            }
+        }
+        Ok(Some(Box::new(BooleanQuery::new(alternatives))))
+    }
+
+    /// The text of `word` as the index holds it in `body`, if it is one
+    /// word there and some document contains it.
+    fn indexed_term(&self, searcher: &tantivy::Searcher, word: &str) -> Option<Term> {
+        let mut analyzer = self.index.tokenizers().get(GERMAN)?;
+        let mut stream = analyzer.token_stream(word);
+        let token = stream.next()?.text.clone();
+        if stream.next().is_some() {
+            return None;
+        }
+        let term = Term::from_field_text(self.fields.body, &token);
+        (searcher.doc_freq(&term).ok()? > 0).then_some(term)
+    }
+
+    /// Other spellings of a query of plain words, each a query text of its
+    /// own: words written apart or with a hyphen also joined ("Home Office",
+    /// "Home-Office" → "HomeOffice"), and a word also apart as a phrase
+    /// ("Homeoffice" → "\"Home office\""), each only where the index holds the
+    /// joined word or both halves. Queries with operators, quotes or fields
+    /// have none.
+    fn spelling_variants(&self, searcher: &tantivy::Searcher, text: &str) -> Vec<String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let plain = |w: &str| {
+            !w.starts_with('-')
+                && !w.ends_with('-')
+                && w.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && !matches!(w, "AND" | "OR" | "NOT")
+        };
+        if words.is_empty() || words.len() > MAX_VARIANT_WORDS || !words.iter().all(|w| plain(w)) {
+            return Vec::new();
+        }
+        let with = |from: usize, to: usize, replacement: &str| {
+            let mut out: Vec<&str> = words[..from].to_vec();
+            out.push(replacement);
+            out.extend_from_slice(&words[to..]);
+            out.join(" ")
+        };
+        let mut variants = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            if word.contains('-') {
+                let joined = word.replace('-', "");
+                if self.indexed_term(searcher, &joined).is_some() {
+                    variants.push(with(i, i + 1, &joined));
+                }
+            }
+            if let Some(next) = words.get(i + 1) {
+                let joined = format!("{word}{next}").replace('-', "");
+                if self.indexed_term(searcher, &joined).is_some() {
+                    variants.push(with(i, i + 2, &joined));
+                }
+            }
+            let chars: Vec<(usize, char)> = word.char_indices().collect();
+            if word.contains('-') || chars.len() < 2 * MIN_HALF {
+                continue;
+            }
+            for &(at, _) in &chars[MIN_HALF..=chars.len() - MIN_HALF] {
+                let (left, right) = word.split_at(at);
+                if self.indexed_term(searcher, left).is_some()
+                    && self.indexed_term(searcher, right).is_some()
+                {
+                    variants.push(with(i, i + 1, &format!("\"{left} {right}\"")));
+                }
+            }
+        }
+        variants
     }
 
     /// Finds the pages of a document's text that match a query's words.
@@ -414,6 +520,61 @@ impl SearchIndex {
 /// index built with the old parts no longer matches the schema, so that akte
 /// rebuilds it from the catalog when it opens it (as `akte reindex` does).
 const PARTS_FIELD: &str = "body_parts_1";
+
+/// Name of the field of the words with OCR confusions folded; like
+/// [`PARTS_FIELD`], change it when [`ocr_fold`] changes.
+const OCR_FIELD: &str = "body_ocr_1";
+
+/// Weight of a word found with OCR confusions folded.
+const OCR_WEIGHT: f32 = 0.2;
+
+/// Weight of a word found within a few edits (the score of such a match is
+/// this weight alone, not scaled by how rare the word is): below every other
+/// way a word is found.
+const FUZZY_WEIGHT: f32 = 0.05;
+
+/// Queries of more words than this have no spelling variants.
+const MAX_VARIANT_WORDS: usize = 6;
+
+/// The least letters of either half of a word tried apart.
+const MIN_HALF: usize = 3;
+
+/// Edits allowed between a word of the query and a word of a document for
+/// the fuzzy fallback: none up to 4 letters, 1 up to 9, 2 from 10.
+fn allowed_edits(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=4 => 0,
+        5..=9 => 1,
+        _ => 2,
+    }
+}
+
+/// `query` (parsed on the OCR field) with every word that is long enough
+/// searched within [`allowed_edits`] instead; `None` if no word is.
+fn fuzzy(query: &dyn Query) -> Option<Box<dyn Query>> {
+    if let Some(term_query) = query.downcast_ref::<TermQuery>() {
+        let term = term_query.term();
+        let edits = allowed_edits(term.value().as_str()?);
+        return (edits > 0)
+            .then(|| Box::new(FuzzyTermQuery::new(term.clone(), edits, true)) as Box<dyn Query>);
+    }
+    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
+        let mut any = false;
+        let clauses = boolean
+            .clauses()
+            .iter()
+            .map(|(occur, clause)| match fuzzy(&**clause) {
+                Some(f) if *occur != Occur::MustNot => {
+                    any = true;
+                    (*occur, f)
+                }
+                _ => (*occur, clause.box_clone()),
+            })
+            .collect();
+        return any.then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>);
+    }
+    None
+}
 
 /// Weight of a word found as a part of a compound, against 1 for the word
 /// itself: "Verwaltung" finds "Kreisverwaltung", but below "Verwaltung".

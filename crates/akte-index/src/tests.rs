@@ -326,3 +326,78 @@ fn parts_of_compounds_are_found_below_the_word_itself() {
     // A place name is not read as a compound.
     assert!(index.search(&query("Berg")).unwrap().hits.is_empty());
 }
+
+fn index_of(bodies: &[(&str, &str)]) -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    let docs: Vec<IndexDoc> = bodies
+        .iter()
+        .zip(1..)
+        .map(|((id, body), n)| doc(id, "12345BG0000001", "Nord", n, body))
+        .collect();
+    index.upsert(&docs).unwrap();
+    index.commit().unwrap();
+    index
+}
+
+#[test]
+fn spellings_apart_hyphenated_and_joined_meet() {
+    let index = index_of(&[
+        ("joined", "Ich arbeite im Homeoffice."),
+        ("hyphen", "Tätigkeit im Home-Office möglich."),
+        ("apart", "Zwei Tage Home Office pro Woche."),
+        ("other", "Das Office der Firma liegt in Elmshorn."),
+    ]);
+    for text in ["Homeoffice", "Home-Office", "Home Office", "home office"] {
+        assert_eq!(
+            ids(&index.search(&query(text)).unwrap()),
+            ["apart", "hyphen", "joined"],
+            "{text}"
+        );
+    }
+    // Operators keep their meaning: no variants are tried.
+    assert_eq!(
+        ids(&index.search(&query("Office -Home")).unwrap()),
+        ["other"]
+    );
+}
+
+#[test]
+fn ocr_confusions_are_found() {
+    let index = index_of(&[
+        ("rn", "Schreiben der Farnilienkasse vom 3. Mai."),
+        ("ii", "Die Kiindigung ist wirksam."),
+        ("digit", "Ihre Rentenversicherung 1st informiert."),
+        ("clean", "Kein Bezug."),
+    ]);
+    assert_eq!(ids(&index.search(&query("Familienkasse")).unwrap()), ["rn"]);
+    assert_eq!(ids(&index.search(&query("Kündigung")).unwrap()), ["ii"]);
+    let mut folded = String::new();
+    ocr_fold("rentenvers1cherung", &mut folded);
+    let mut clean = String::new();
+    ocr_fold("rentenversicherung", &mut clean);
+    assert_eq!(folded, clean);
+}
+
+#[test]
+fn exact_words_rank_above_parts_and_parts_above_misreadings() {
+    let index = index_of(&[
+        ("fuzzy", "Schreiben der Verwaltunq Pinneberg."),
+        ("part", "Schreiben der Kreisverwaltung Pinneberg."),
+        ("exact", "Schreiben der Verwaltung Pinneberg."),
+    ]);
+    let found = index.search(&query("Verwaltung")).unwrap();
+    let order: Vec<&str> = found.hits.iter().map(|h| h.document_id.as_str()).collect();
+    assert_eq!(order, ["exact", "part", "fuzzy"]);
+    assert!(found.hits[0].score > found.hits[1].score);
+    assert!(found.hits[1].score > found.hits[2].score);
+}
+
+#[test]
+fn short_words_are_not_searched_by_edit_distance() {
+    let index = index_of(&[("kurz", "Eine kurze Frist."), ("kurs", "Ein Kurs.")]);
+    assert_eq!(ids(&index.search(&query("Kurs")).unwrap()), ["kurs"]);
+    assert_eq!(allowed_edits("kurs"), 0);
+    assert_eq!(allowed_edits("kurse"), 1);
+    assert_eq!(allowed_edits("verwaltun"), 1);
+    assert_eq!(allowed_edits("verwaltung"), 2);
+}
